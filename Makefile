@@ -1,0 +1,28 @@
+# Two commands for a newcomer: `make demo` (set up, then lint config/ and audit a local registry)
+# and `make test` (the whole test suite, as CI runs it).
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: setup demo test lint bench
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+
+setup: $(BIN)/python
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[registry,dev]"
+
+demo: setup
+	MLFLOW_DISABLE_TELEMETRY=true $(BIN)/python -m trackcheck.demo
+
+test: setup
+	MLFLOW_DISABLE_TELEMETRY=true $(BIN)/python -m pytest -q -p no:cacheprovider
+
+lint: setup
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/trackcheck lint config
+
+bench: setup
+	$(BIN)/python benchmarks/lint_tree.py
+	$(BIN)/python benchmarks/audit_registry.py

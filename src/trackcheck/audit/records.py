@@ -1,0 +1,71 @@
+"""Plain records of registry state: what the live rules see (no mlflow types ever reach a rule)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class DatasetInput:
+    name: str
+    digest: str | None
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    run_id: str
+    status: str  # FINISHED | FAILED | KILLED | RUNNING | SCHEDULED
+    lifecycle_stage: str  # active | deleted
+    tags: dict[str, str] = field(default_factory=dict)
+    params: dict[str, str] = field(default_factory=dict)
+    datasets: tuple[DatasetInput, ...] = ()
+
+
+@dataclass(frozen=True)
+class VersionRecord:
+    model: str
+    version: int  # normalised: a server sends strings, SQLite ints
+    stage: str  # "None" | "Staging" | "Production" | "Archived"
+    status: str  # READY | PENDING_REGISTRATION | FAILED_REGISTRATION
+    run_id: str | None
+    source: str | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+    description: str | None = None
+    aliases: tuple[str, ...] = ()  # filled from the model's alias map
+
+    @property
+    def uri(self) -> str:
+        return f"models:/{self.model}/{self.version}"
+
+
+@dataclass(frozen=True)
+class ModelRecord:
+    name: str
+    aliases: dict[str, int] = field(default_factory=dict)  # alias -> version
+    tags: dict[str, str] = field(default_factory=dict)
+    description: str | None = None
+
+    @property
+    def uri(self) -> str:
+        return f"models:/{self.name}"
+
+
+@dataclass
+class RegistrySnapshot:
+    """Everything one audit read; ``runs`` holds the source runs of aliased versions only.
+
+    A run id in ``wanted_runs`` but missing from ``runs`` was not found (deleted for good)."""
+
+    registry: str  # masked URI of the registry that was read
+    models: dict[str, ModelRecord] = field(default_factory=dict)
+    versions: list[VersionRecord] = field(default_factory=list)
+    runs: dict[str, RunRecord] = field(default_factory=dict)
+    wanted_runs: set[str] = field(default_factory=set)
+    requests: int = 0  # HTTP requests (or store calls) the read took
+
+    def versions_of(self, model: str) -> list[VersionRecord]:
+        return [v for v in self.versions if v.model == model]
+
+    def version(self, model: str, number: int) -> VersionRecord | None:
+        return next((v for v in self.versions if v.model == model and v.version == number), None)

@@ -1,0 +1,267 @@
+"""The ``trackcheck`` command line.
+
+Exit codes (SPEC):
+  0  no finding at or above ``--fail-on``
+  1  findings
+  2  usage error, invalid policy or baseline file, or nothing to audit
+  3  could not run or could not finish (registry unreachable, unauthorized, timed out,
+     extra not installed); a partial audit never exits 0
+
+A Python traceback is a bug: exceptions become exit codes only here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from trackcheck import __version__
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3
+FORMATS = ("text", "json", "sarif", "github", "junit")
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int):
+        super().__init__(message)
+        self.code = code
+
+
+def _codes(value: str) -> list[str]:
+    codes = [c.strip().upper() for c in value.split(",") if c.strip()]
+    for c in codes:
+        if not c.startswith("TC") or not c[2:].isdigit() and c != "TC":
+            raise argparse.ArgumentTypeError(f"'{c}' is not a rule code or prefix (e.g. TC101, TC1)")
+    return codes
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--policy", metavar="FILE", help="policy file (default: discovered)")
+    p.add_argument("--format", choices=FORMATS, help="output format (default: text; github under GITHUB_ACTIONS)")
+    p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
+    p.add_argument("--select", type=_codes, action="extend", metavar="CODES", help="only these codes/prefixes")
+    p.add_argument("--ignore", type=_codes, action="extend", metavar="CODES", help="skip these codes/prefixes")
+    p.add_argument("--fail-on", choices=("warning", "error"), default="error",
+                   help="lowest severity that fails the run (default: error)")
+    p.add_argument("--baseline", metavar="FILE", help="report only findings not recorded in FILE")
+    p.add_argument("--write-baseline", metavar="FILE", help="record current findings in FILE and exit 0")
+    p.add_argument("--show-suppressed", action="store_true",
+                   help="also list findings hidden by inline suppressions or the baseline")
+    p.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    p.add_argument("-q", "--quiet", action="store_true", help="print findings only, no summary")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="trackcheck",
+        description="Lint Hydra/OmegaConf configs and audit the MLflow Model Registry against one policy.",
+    )
+    parser.add_argument("--version", action="version", version=f"trackcheck {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    lint = sub.add_parser("lint", help="lint config files and directories (offline)")
+    lint.add_argument("paths", nargs="*", metavar="PATH",
+                      help="files and directories (default: the config root and secret files at the root)")
+    _common(lint)
+
+    audit = sub.add_parser("audit", help="audit the live MLflow Model Registry (read-only)")
+    audit.add_argument("--registry", action="store_true", required=True,
+                       help="audit the registry named by MLFLOW_TRACKING_URI / MLFLOW_REGISTRY_URI")
+    audit.add_argument("--tracking-uri", metavar="URI", help="registry to audit (for local debugging)")
+    audit.add_argument("--config", metavar="PATH", action="append",
+                       help="also cross-check committed models:/ references in PATH (TC210)")
+    audit.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
+                       help="bound on each request chain, retries included (default: 10)")
+    _common(audit)
+
+    rules = sub.add_parser("rules", help="list rules, or print one rule's documentation")
+    rules.add_argument("code", nargs="?", metavar="CODE")
+    rules.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+
+    cp = sub.add_parser("check-policy", help="validate policy files")
+    cp.add_argument("files", nargs="*", metavar="FILE", help="policy files (default: the discovered one)")
+    return parser
+
+
+def _fmt(args: argparse.Namespace) -> str:
+    if args.format:
+        return str(args.format)
+    return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+
+
+def _emit(text: str, output: str | None) -> None:
+    if output:
+        try:
+            Path(output).parent.mkdir(parents=True, exist_ok=True)
+            Path(output).write_text(text, "utf-8")
+        except OSError as e:
+            raise CliError(f"{output}: cannot write report ({e.strerror or type(e).__name__})", EXIT_USAGE) from None
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+
+def _load_policy(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from trackcheck.policy import PolicyError, load_policy
+
+    try:
+        return load_policy(args.policy)[0]
+    except PolicyError as e:
+        raise CliError(str(e), EXIT_USAGE) from None
+
+
+def _finish(report, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+    """Baseline, render, scrub, exit code: the same for both engines."""
+    from trackcheck import baseline
+    from trackcheck.detect.redact import scrub
+    from trackcheck.findings import Severity
+    from trackcheck.reporters import REPORTERS
+
+    if args.write_baseline:
+        try:
+            n = baseline.write(Path(args.write_baseline), report)
+        except baseline.BaselineError as e:
+            raise CliError(str(e), EXIT_USAGE) from None
+        print(f"trackcheck: wrote {n} finding(s) to baseline {args.write_baseline}", file=sys.stderr)
+        return EXIT_OK
+    if args.baseline:
+        try:
+            baseline.apply(report, baseline.load(Path(args.baseline)))
+        except baseline.BaselineError as e:
+            raise CliError(str(e), EXIT_USAGE) from None
+    fmt = _fmt(args)
+    rules = _all_rules()
+    text = REPORTERS[fmt](report, rules, args.show_suppressed)
+    if args.quiet and fmt in ("text", "github"):
+        text = "".join(line + "\n" for line in text.splitlines()[:-1])
+    _emit(scrub(text, report.secrets), args.output)
+    if args.exit_zero:
+        return EXIT_OK
+    return EXIT_FINDINGS if report.failing(Severity(args.fail_on)) else EXIT_OK
+
+
+def _all_rules():  # type: ignore[no-untyped-def]
+    from trackcheck.audit.rules import RULES as AUDIT
+    from trackcheck.lint.rules import RULES as LINT
+
+    return {r.code: r for r in (*LINT, *AUDIT)}
+
+
+def _selection(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from trackcheck.engine import Selection
+
+    return Selection(select=args.select or ("TC",), ignore=args.ignore or ())
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    from trackcheck.lint.discover import UsageError, discover
+    from trackcheck.lint.runner import lint
+
+    policy = _load_policy(args)
+    try:
+        targets, skipped = discover(list(args.paths), policy, Path.cwd())
+    except UsageError as e:
+        raise CliError(str(e), EXIT_USAGE) from None
+    report = lint(targets, policy, _selection(args))
+    if skipped:
+        report.summary["skipped"] = skipped
+    return _finish(report, args)
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    try:
+        from trackcheck.audit.runner import audit
+    except ImportError as e:  # pragma: no cover - the audit engine ships with the package
+        raise CliError(f"the audit engine is not available ({e})", EXIT_FAILED) from None
+    policy = _load_policy(args)
+    report = audit(args, policy, _selection(args))
+    return _finish(report, args)
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    import json
+
+    rules = _all_rules()
+    if args.code:
+        code = args.code.upper()
+        rule = rules.get(code) or next((r for r in rules.values() if r.name == args.code), None)
+        if rule is None:
+            raise CliError(f"unknown rule '{args.code}' (see 'trackcheck rules')", EXIT_USAGE)
+        selected = [rule]
+    else:
+        selected = list(rules.values())
+    if args.format == "json":
+        print(json.dumps([{"code": r.code, "name": r.name, "severity": r.severity.value, "engine": r.engine,
+                           "summary": r.summary, "doc": r.doc.strip()} for r in selected], indent=2))
+    elif args.format == "markdown":
+        print(rules_markdown(selected), end="")
+    elif args.code:
+        r = selected[0]
+        print(f"{r.code} {r.name} [{r.severity.value}, {r.engine}]\n")
+        print(r.doc.strip())
+    else:
+        for r in selected:
+            print(f"{r.code}  {r.name:<32} {r.severity.value:<8} {r.engine:<6} {r.summary}")
+    return EXIT_OK
+
+
+def rules_markdown(rules: Sequence) -> str:  # type: ignore[type-arg]
+    out = ["# trackcheck rules", "",
+           "Generated by `trackcheck rules --format markdown` from the rule modules; do not edit.", "",
+           "| code | name | severity | engine | flags |", "|---|---|---|---|---|"]
+    for r in rules:
+        out.append(f"| [{r.code}](#{r.code.lower()}-{r.name}) | {r.name} | {r.severity.value} | {r.engine} | "
+                   f"{r.summary.replace('|', chr(92) + '|')} |")
+    out.append("")
+    for r in rules:
+        body = r.doc.strip().split("\n", 1)
+        out += [f"## {r.code} {r.name}", "", f"*{r.severity.value}, {r.engine}* — {body[0]}", ""]
+        if len(body) > 1:
+            out.append(body[1].strip().replace("\n## ", "\n### "))
+            out.append("")
+    return "\n".join(out)
+
+
+def cmd_check_policy(args: argparse.Namespace) -> int:
+    from trackcheck.policy import PolicyError, load_policy
+
+    files = args.files or [None]
+    bad = 0
+    for f in files:
+        try:
+            _, origin = load_policy(f)
+            print(f"{origin}: ok")
+        except PolicyError as e:
+            print(str(e), file=sys.stderr)
+            bad += 1
+    return EXIT_USAGE if bad else EXIT_OK
+
+
+COMMANDS = {"lint": cmd_lint, "audit": cmd_audit, "rules": cmd_rules, "check-policy": cmd_check_policy}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:  # argparse: --help/--version exit 0, usage errors exit 2
+        return int(e.code or 0) if isinstance(e.code, int) else EXIT_USAGE
+    try:
+        return COMMANDS[args.command](args)
+    except CliError as e:
+        print(f"trackcheck: {e}", file=sys.stderr)
+        return e.code
+    except KeyboardInterrupt:
+        print("trackcheck: interrupted", file=sys.stderr)
+        return EXIT_FAILED
+    except BrokenPipeError:
+        return EXIT_FAILED
+    except Exception as e:  # a bug: say so in one line, never with a traceback that could hold a value
+        print(f"trackcheck: internal error ({type(e).__name__}); please report it", file=sys.stderr)
+        if os.environ.get("TRACKCHECK_DEBUG"):
+            raise
+        return EXIT_FAILED

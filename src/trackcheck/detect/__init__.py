@@ -1,0 +1,1 @@
+"""Value classifiers shared by lint and audit: URI kinds, credentials, token formats, redaction."""

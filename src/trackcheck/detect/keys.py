@@ -1,0 +1,31 @@
+"""Secret-like key names: a key is secret-like by its words, not by a substring (``max_tokens`` is not)."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_SPLIT = re.compile(r"[^A-Za-z0-9]+")
+
+
+@lru_cache(maxsize=8192)
+def key_words(key: str) -> tuple[str, ...]:
+    """``MLFLOW_TRACKING_PASSWORD`` → (mlflow, tracking, password); ``apiKey`` → (api, key)."""
+    return tuple(w.lower() for w in _SPLIT.split(_CAMEL.sub("_", key)) if w)
+
+
+def is_secret_key(key: str, words: frozenset[str], names: frozenset[str], not_secret: frozenset[str]) -> bool:
+    """True if the last segment of a key path names a secret."""
+    if key in not_secret or key.lower() in not_secret:
+        return False
+    ws = key_words(key)
+    if not ws:
+        return False
+    joined = "_".join(ws)
+    for name in names:
+        nws = "_".join(key_words(name))
+        if joined == nws or joined.endswith("_" + nws):
+            return True
+    # a secret word as the last word (``db_password``) or any word in a 1-2 word key (``token``)
+    return ws[-1] in words or "".join(ws[-2:]) in words

@@ -1,0 +1,38 @@
+"""Known credential formats (TC110): the token shapes providers publish, matched anywhere in a value."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+KNOWN_TOKENS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(rx))
+    for name, rx in (
+        ("AWS access key id", r"\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b"),
+        ("Databricks personal access token", r"\bdapi[0-9a-f]{32}(?:-\d)?\b"),
+        ("GitHub token", r"\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,255}\b"),
+        ("GitHub fine-grained token", r"\bgithub_pat_[A-Za-z0-9_]{60,255}\b"),
+        ("GitLab token", r"\bglpat-[A-Za-z0-9_\-]{20,}"),
+        ("Slack token", r"\bxox[abposr]-[A-Za-z0-9\-]{10,}"),
+        ("Slack webhook", r"https://hooks\.slack\.com/services/[A-Za-z0-9_/]{20,}"),
+        ("Hugging Face token", r"\bhf_[A-Za-z0-9]{30,}\b"),
+        ("Anthropic API key", r"\bsk-ant-[A-Za-z0-9_\-]{20,}"),
+        ("OpenAI API key", r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{32,}"),
+        ("Google API key", r"\bAIza[0-9A-Za-z_\-]{35}\b"),
+        ("Azure storage account key", r"AccountKey=[A-Za-z0-9+/]{86}=="),
+        ("private key block", r"-----BEGIN (?:[A-Z]+ )*PRIVATE KEY(?: BLOCK)?-----"),
+        ("JSON web token", r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}"),
+        ("bearer token", r"\b[Bb]earer\s+[A-Za-z0-9_\-.=+/]{20,}"),
+    )
+)
+
+
+def find_token(value: str, extra: Iterable[tuple[str, re.Pattern[str]]] = ()) -> tuple[str, str] | None:
+    """The first known token in the value, as (format name, matched text), or None."""
+    if len(value) < 16:
+        return None
+    for name, rx in (*KNOWN_TOKENS, *extra):
+        m = rx.search(value)
+        if m:
+            return name, m.group(0)
+    return None

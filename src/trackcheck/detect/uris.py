@@ -1,0 +1,98 @@
+"""Classify URI-like values the way MLflow users write them, and find credentials inside them."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from urllib.parse import urlsplit
+
+# scheme://user:password@host — the password part must be non-empty and not a placeholder
+_CRED_URI = re.compile(
+    r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://(?P<user>[^\s:/@?#]*):(?P<password>[^\s@/?#]+)@(?P<host>[^\s/?#:]+)"
+)
+_DB_SCHEMES = ("postgresql", "postgres", "mysql", "mssql", "sqlite", "oracle", "mariadb", "cockroachdb")
+_OBJECT_SCHEMES = ("s3", "s3a", "gs", "gcs", "wasb", "wasbs", "abfs", "abfss", "hdfs", "dbfs", "oss", "r2")
+_HTTP_SCHEMES = ("http", "https", "grpc", "grpcs")
+_WINDOWS_PATH = re.compile(r"^[A-Za-z]:[\\/]")
+
+
+def uri_kind(value: str) -> str | None:
+    """Kind of a URI-like value: tracking, databricks, db, object-store, file, path, models, runs
+    or None when the value is not a URI or path."""
+    v = value.strip()
+    low = v.lower()
+    if low in ("databricks", "databricks-uc") or low.startswith(("databricks://", "databricks-uc://")):
+        return "databricks"
+    if low.startswith("models:/"):
+        return "models"
+    if low.startswith("runs:/"):
+        return "runs"
+    if low.startswith("file:"):
+        return "file"
+    m = re.match(r"^([a-z][a-z0-9+.\-]*)://", low)
+    if m:
+        scheme = m.group(1).split("+", 1)[0]
+        if scheme in _HTTP_SCHEMES:
+            return "tracking"
+        if scheme in _DB_SCHEMES:
+            return "db"
+        if scheme in _OBJECT_SCHEMES:
+            return "object-store"
+        return "uri"
+    if v.startswith(("/", "./", "../", "~/")) or _WINDOWS_PATH.match(v):
+        return "path"
+    return None
+
+
+def is_endpoint(value: str) -> bool:
+    """A value that names a place a run or secret could go: any URI kind except models:/runs:/."""
+    return uri_kind(value) not in (None, "models", "runs")
+
+
+def credential_in_uri(value: str) -> re.Match[str] | None:
+    """The first ``scheme://user:password@host`` in the value with a real-looking password."""
+    for m in _CRED_URI.finditer(value):
+        pw = m.group("password")
+        if pw.startswith("${") or pw in ("***", "****", "xxx", "<password>") or set(pw) <= {"*"}:
+            continue
+        return m
+    return None
+
+
+def is_loopback(uri: str) -> bool:
+    """True for http(s) URIs on localhost / 127.0.0.0/8 / ::1 (the seed's "local debugging")."""
+    try:
+        host = urlsplit(uri.strip()).hostname
+    except ValueError:
+        return False
+    if not host:
+        return False
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+_MODEL_URI = re.compile(r"^models:/(?P<name>[^/@]+)(?:@(?P<alias>[^/]*)|/(?P<ref>[^/]+))?/?(?P<rest>.*)$")
+
+
+def parse_model_uri(value: str) -> dict[str, str | None] | None:
+    """Split ``models:/name@alias``, ``models:/name/7``, ``models:/name/Production``.
+
+    Returns name, alias, version, stage (one of the last three set) or None if not a model URI.
+    """
+    m = _MODEL_URI.match(value.strip())
+    if not m:
+        return None
+    ref = m.group("ref")
+    out: dict[str, str | None] = {"name": m.group("name"), "alias": m.group("alias"), "version": None, "stage": None}
+    if ref is not None:
+        if ref.isdigit():
+            out["version"] = ref
+        elif ref.lower() == "latest":
+            out["stage"] = "latest"
+        else:
+            out["stage"] = ref
+    return out

@@ -1,0 +1,62 @@
+"""What every static rule needs from the policy, precomputed once per run, and the Hit builder."""
+
+from __future__ import annotations
+
+import fnmatch
+from functools import cached_property
+
+from trackcheck.detect.keys import is_secret_key
+from trackcheck.detect.tokens import find_token
+from trackcheck.lint.document import Document, Node
+from trackcheck.policy import Policy
+from trackcheck.rule import Hit
+
+
+class LintContext:
+    def __init__(self, policy: Policy):
+        self.policy = policy
+
+    @cached_property
+    def _secret_sets(self) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+        p = self.policy
+        return (frozenset(w.lower() for w in p.secret_key_words), frozenset(p.secret_key_names),
+                frozenset(p.not_secret_keys))
+
+    def secret_key(self, name: str) -> bool:
+        return bool(name) and is_secret_key(name, *self._secret_sets)
+
+    def uri_key(self, name: str) -> bool:
+        return name in self.policy.uri_keys
+
+    def token(self, value: str) -> tuple[str, str] | None:
+        return find_token(value, self.policy.extra_token_patterns())
+
+    def is_training_file(self, path: str) -> bool:
+        return any(fnmatch.fnmatch(path, pat) for pat in self.policy.training_paths)
+
+    def run_tag_block(self, node: Node) -> bool:
+        """A mapping that holds run tags (``mlflow.tags`` by default, package-qualified)."""
+        return node.kind == "mapping" and any(
+            node.full_key == b or node.full_key.endswith("." + b) for b in self.policy.run_tags.blocks)
+
+    @staticmethod
+    def placeholder(doc: Document, node: Node) -> bool:
+        """null, empty, ``???`` (Hydra's mandatory value), an env lookup without default,
+        or a pure reference to another key: values that hold nothing themselves."""
+        if node.kind != "scalar":
+            return False
+        if node.is_empty or (node.is_string and node.value.strip() in ("???", "")):
+            return True
+        if doc.hydra and node.is_string:
+            i = doc.interpolation(node)
+            if i.error is None and (i.is_pure_ref or (i.is_env_lookup and not i.env_defaults())):
+                return True
+        return False
+
+    @staticmethod
+    def hit(doc: Document, node: Node, message: str, value: str | None = None, *,
+            secret: bool = False, at_key: bool = False) -> Hit:
+        line, col = (node.key_line, node.key_column) if at_key and node.key_line else (node.line, node.column)
+        return Hit(message=message, path=doc.path, key=node.key, line=line, column=col,
+                   value=value if value is not None else (node.value if node.is_scalar else None),
+                   secret=secret)

@@ -1,0 +1,325 @@
+"""A located document: every key and scalar of a file with line, column and dotted key path.
+
+Built from PyYAML's composer (C loader when available), which keeps node marks and shares
+aliased nodes, so an alias bomb costs nothing until it is walked; the walk is budgeted.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from trackcheck.lint.interpolation import Interpolation, analyse
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_TAGS = {
+    "tag:yaml.org,2002:str": "str",
+    "tag:yaml.org,2002:int": "int",
+    "tag:yaml.org,2002:float": "float",
+    "tag:yaml.org,2002:bool": "bool",
+    "tag:yaml.org,2002:null": "null",
+    "tag:yaml.org,2002:timestamp": "timestamp",
+    "tag:yaml.org,2002:binary": "binary",
+    "tag:yaml.org,2002:map": "mapping",
+    "tag:yaml.org,2002:seq": "list",
+}
+_PACKAGE = re.compile(r"^#\s*@package\s+(\S+)", re.M)
+
+
+@dataclass
+class Node:
+    """A located YAML node. ``key`` is the in-file dotted path (``mlflow.tags.env``, ``cbs[0].token``);
+    ``full_key`` prefixes the Hydra package (``config/mlflow/x.yaml`` → ``mlflow.``)."""
+
+    kind: str  # "scalar" | "mapping" | "list"
+    key: str
+    full_key: str
+    name: str  # last key segment ("" for the root and list items)
+    line: int  # 1-based, of the value
+    column: int
+    key_line: int | None = None
+    key_column: int | None = None
+    value: str = ""  # scalar text as written (block scalars folded by YAML)
+    tag: str = "str"
+    style: str | None = None
+    children: list[Node] = field(default_factory=list)
+    via_alias: bool = False  # reached through ``*alias``: its anchor already stands in ``nodes``
+    _interp: Interpolation | None = field(default=None, repr=False)
+
+    @property
+    def is_scalar(self) -> bool:
+        return self.kind == "scalar"
+
+    @property
+    def is_string(self) -> bool:
+        return self.kind == "scalar" and self.tag == "str"
+
+    @property
+    def is_empty(self) -> bool:
+        return self.kind == "scalar" and (self.tag == "null" or self.value == "")
+
+    def child(self, name: str) -> Node | None:
+        for c in self.children:
+            if c.name == name:
+                return c
+        return None
+
+
+@dataclass(frozen=True)
+class LoadProblem:
+    """A file that could not be turned into a document: TC001 (syntax) or TC004 (unsafe)."""
+
+    rule: str
+    message: str
+    line: int | None = None
+    column: int | None = None
+
+
+@dataclass
+class Document:
+    path: str  # as reported: relative to the working directory, POSIX separators
+    kind: str  # "hydra" (OmegaConf rules apply) | "yaml" | "env" | "ini" | "netrc" | "secret-file"
+    text: str = ""
+    secret_file: bool = False  # a file that should not be committed at all (TC160)
+    package: str = ""
+    roots: list[Node] = field(default_factory=list)
+    nodes: list[Node] = field(default_factory=list)  # every node, document order
+    duplicates: list[tuple[Node, int]] = field(default_factory=list)  # (node, first line)
+    problems: list[LoadProblem] = field(default_factory=list)
+    defaults: list[str] = field(default_factory=list)  # the root defaults list entries, as text
+    _seen: set[int] = field(default_factory=set, repr=False)
+
+    @property
+    def hydra(self) -> bool:
+        return self.kind == "hydra"
+
+    def scalars(self) -> Iterator[Node]:
+        return (n for n in self.nodes if n.kind == "scalar")
+
+    def strings(self) -> Iterator[Node]:
+        return (n for n in self.nodes if n.is_string)
+
+    def mappings(self) -> Iterator[Node]:
+        return (n for n in self.nodes if n.kind == "mapping")
+
+    def interpolation(self, node: Node) -> Interpolation:
+        """OmegaConf's reading of a string (an empty reading outside Hydra config)."""
+        if node._interp is None:
+            node._interp = analyse(node.value) if self.hydra and node.is_string else Interpolation(
+                text=node.value, has_text=bool(node.value))
+        return node._interp
+
+
+# --- reading files safely -------------------------------------------------------------
+def read_text(path: Path, max_bytes: int) -> tuple[str | None, LoadProblem | None]:
+    """The file's text, or the reason it cannot be linted safely (TC004); never raises."""
+    try:
+        st = os.stat(path)
+    except OSError as e:
+        if e.errno == 40:  # ELOOP
+            return None, LoadProblem("TC004", "symlink loop: the file cannot be resolved")
+        return None, LoadProblem("TC004", f"cannot read the file ({os.strerror(e.errno or 0) or type(e).__name__})")
+    if not stat.S_ISREG(st.st_mode):
+        return None, LoadProblem("TC004", "not a regular file")
+    if st.st_size > max_bytes:
+        return None, LoadProblem(
+            "TC004", f"oversized file: {st.st_size} bytes is over the {max_bytes}-byte limit (max_file_bytes)")
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(max_bytes + 1)
+    except OSError as e:
+        return None, LoadProblem("TC004", f"cannot read the file ({os.strerror(e.errno or 0) or type(e).__name__})")
+    if len(data) > max_bytes:
+        return None, LoadProblem("TC004", f"oversized file: over the {max_bytes}-byte limit (max_file_bytes)")
+    if b"\x00" in data[:8192]:
+        return None, LoadProblem("TC004", "binary file (NUL bytes)")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        return None, LoadProblem("TC004", f"not UTF-8 (invalid byte at offset {e.start})")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text, None
+
+
+def package_of(rel: str, text: str, config_root: str) -> str:
+    """Hydra package of a config file: the ``# @package`` header, else its config group."""
+    m = _PACKAGE.search(text[:2048])
+    parts = rel.split("/")
+    root_parts = [p for p in config_root.strip("/").split("/") if p]
+    group: list[str] = []
+    for i in range(len(parts) - len(root_parts)):
+        if parts[i : i + len(root_parts)] == root_parts:
+            group = parts[i + len(root_parts) : -1]
+            break
+    if m:
+        pkg = m.group(1)
+        if pkg == "_global_":
+            return ""
+        if pkg.startswith("_global_."):
+            return pkg[len("_global_.") :]
+        return pkg.replace("_group_", ".".join(group))
+    return ".".join(group)
+
+
+# --- building the node tree ----------------------------------------------------------
+class _Budget(Exception):
+    def __init__(self, what: str, line: int | None):
+        self.what, self.line = what, line
+
+
+def _join(parent: str, seg: str | int) -> str:
+    if isinstance(seg, int):
+        return f"{parent}[{seg}]"
+    return f"{parent}.{seg}" if parent else seg
+
+
+def build(path: str, kind: str, text: str, *, config_root: str = "config",
+          max_depth: int = 100, max_nodes: int = 1_000_000) -> Document:
+    """Turn text into a located document; syntax errors and budgets become problems, never raises."""
+    doc = Document(path=path, kind=kind, text=text)
+    if kind == "hydra":
+        doc.package = package_of(path, text, config_root)
+    try:
+        roots = list(yaml.compose_all(text, Loader=_Loader))
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        problem = e.problem or e.context or "invalid YAML"
+        nesting = "nesting depth" in problem  # libyaml's own limit
+        doc.problems.append(LoadProblem(
+            "TC004" if nesting else "TC001",
+            "excessive nesting: deeper than the YAML parser allows" if nesting else f"invalid YAML: {problem}",
+            mark.line + 1 if mark else None, mark.column + 1 if mark else None))
+        return doc
+    except (yaml.YAMLError, ValueError) as e:
+        # e.g. a reader error on a control character; its text is a description, not content
+        doc.problems.append(LoadProblem("TC001", f"invalid YAML ({type(e).__name__})"))
+        return doc
+    except RecursionError:
+        doc.problems.append(LoadProblem("TC004", "excessive nesting"))
+        return doc
+    budget = [max_nodes]
+    prefix = doc.package
+    try:
+        expanded, distinct = _expanded_size(roots)
+        if expanded > max_nodes or (expanded > 100_000 and expanded > 20 * distinct):
+            raise _Budget(
+                f"alias/anchor expansion bomb: {distinct} nodes expand to {expanded} (max_nodes)", 1)
+        for root in roots:
+            if root is None:
+                continue
+            doc.roots.append(_walk(doc, root, "", prefix, "", None, 0, max_depth, budget, set()))
+    except _Budget as b:
+        doc.problems.append(LoadProblem("TC004", b.what, b.line))
+        doc.roots, doc.nodes, doc.duplicates = [], [], []
+    if kind == "hydra" and doc.roots and doc.roots[0].kind == "mapping":
+        d = doc.roots[0].child("defaults")
+        if d is not None and d.kind == "list":
+            doc.defaults = [_default_text(c) for c in d.children]
+    return doc
+
+
+def _default_text(n: Node) -> str:
+    if n.kind == "scalar":
+        return n.value
+    if n.kind == "mapping" and n.children:
+        c = n.children[0]
+        return f"{c.name}: {c.value if c.kind == 'scalar' else ''}"
+    return ""
+
+
+def doc_seen(doc: Document) -> set[int]:
+    return doc._seen
+
+
+def _expanded_size(roots: list[yaml.Node]) -> tuple[int, int]:
+    """Size of the documents with every alias expanded, in time linear in the distinct nodes."""
+    memo: dict[int, int] = {}
+    open_: set[int] = set()
+    total = 0
+    for root in roots:
+        if root is None:
+            continue
+        stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+        while stack:
+            n, done = stack.pop()
+            if isinstance(n, yaml.ScalarNode):
+                memo[id(n)] = 1
+                continue
+            kids = [x for kv in n.value for x in kv] if isinstance(n, yaml.MappingNode) else list(n.value)
+            if done:
+                open_.discard(id(n))
+                memo[id(n)] = 1 + sum(memo[id(k)] for k in kids)
+                continue
+            if id(n) in memo:
+                continue
+            if id(n) in open_:
+                raise _Budget("alias/anchor expansion bomb: recursive alias", n.start_mark.line + 1)
+            open_.add(id(n))
+            stack.append((n, True))
+            for k in kids:
+                if id(k) in open_:
+                    raise _Budget("alias/anchor expansion bomb: recursive alias", k.start_mark.line + 1)
+                if id(k) not in memo:
+                    stack.append((k, False))
+        total += memo[id(root)]
+    return total, len(memo)
+
+
+def _walk(doc: Document, yn: yaml.Node, key: str, full: str, name: str, keymark: yaml.Mark | None,
+          depth: int, max_depth: int, budget: list[int], active: set[int]) -> Node:
+    line = yn.start_mark.line + 1
+    if depth > max_depth:
+        raise _Budget(f"excessive nesting: deeper than {max_depth} levels (max_depth)", line)
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise _Budget("alias/anchor expansion bomb: the document expands past the node budget (max_nodes)", line)
+    node = Node(
+        kind="scalar", key=key, full_key=full, name=name, line=line, column=yn.start_mark.column + 1,
+        key_line=keymark.line + 1 if keymark else None, key_column=keymark.column + 1 if keymark else None,
+        tag=_TAGS.get(yn.tag, yn.tag),
+    )
+    if id(yn) in doc_seen(doc):
+        node.via_alias = True
+    else:
+        doc_seen(doc).add(id(yn))
+        doc.nodes.append(node)
+    if isinstance(yn, yaml.ScalarNode):
+        node.value = yn.value
+        node.style = yn.style
+        return node
+    if id(yn) in active:  # a recursive alias (``&a [*a]``) would never end
+        raise _Budget("alias/anchor expansion bomb: recursive alias", line)
+    active.add(id(yn))
+    try:
+        if isinstance(yn, yaml.SequenceNode):
+            node.kind = "list"
+            for i, item in enumerate(yn.value):
+                node.children.append(_walk(doc, item, _join(key, i), _join(full, i), "", None,
+                                           depth + 1, max_depth, budget, active))
+        elif isinstance(yn, yaml.MappingNode):
+            node.kind = "mapping"
+            seen: dict[str, int] = {}
+            for k, v in yn.value:
+                if isinstance(k, yaml.ScalarNode) and k.value == "<<" and k.tag == "tag:yaml.org,2002:merge":
+                    merged = _walk(doc, v, key, full, name, None, depth + 1, max_depth, budget, active)
+                    node.children.extend(merged.children if merged.kind == "mapping" else
+                                         [g for m in merged.children for g in m.children])
+                    continue
+                kname = k.value if isinstance(k, yaml.ScalarNode) else f"<{type(k).__name__}>"
+                child = _walk(doc, v, _join(key, kname), _join(full, kname), kname, k.start_mark,
+                              depth + 1, max_depth, budget, active)
+                if kname in seen:
+                    doc.duplicates.append((child, seen[kname]))
+                else:
+                    seen[kname] = child.key_line or child.line
+                node.children.append(child)
+    finally:
+        active.discard(id(yn))
+    return node

@@ -1,0 +1,133 @@
+"""OmegaConf interpolations classified with OmegaConf's own grammar, string by string, never resolved."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from omegaconf import grammar_parser
+from omegaconf.errors import GrammarParseError
+from omegaconf.grammar.gen.OmegaConfGrammarParser import OmegaConfGrammarParser as P
+
+# resolvers OmegaConf and Hydra register at run time; a standalone linter treats them as known
+KNOWN_RESOLVERS = frozenset(
+    {"oc.env", "oc.create", "oc.deprecated", "oc.decode", "oc.select", "oc.dict.keys",
+     "oc.dict.values", "now", "hydra", "python_version"}
+)
+
+
+@dataclass(frozen=True)
+class Resolver:
+    name: str
+    args: tuple[str, ...]  # argument texts, quotes removed for quoted values
+    args_interpolated: tuple[bool, ...]
+
+
+@dataclass(frozen=True)
+class Interpolation:
+    """What a string value is made of: literal text, node references and resolver calls."""
+
+    error: str | None = None
+    text: str = ""  # the literal text around interpolations, escapes removed
+    refs: tuple[str, ...] = ()
+    resolvers: tuple[Resolver, ...] = ()
+    top_level: int = 0  # how many interpolations stand at the top level of the string
+    has_text: bool = False
+    extra: dict[str, object] = field(default_factory=dict, compare=False)
+
+    @property
+    def is_interpolation(self) -> bool:
+        return self.top_level > 0
+
+    @property
+    def is_pure_ref(self) -> bool:
+        """``${a.b}`` and nothing else."""
+        return self.top_level == 1 and not self.has_text and len(self.refs) == 1 and not self.resolvers
+
+    @property
+    def is_env_lookup(self) -> bool:
+        """``${oc.env:VAR}`` or ``${oc.env:VAR,default}`` and nothing else."""
+        return (
+            self.top_level == 1 and not self.has_text and bool(self.resolvers)
+            and self.resolvers[0].name == "oc.env"
+        )
+
+    def env_defaults(self) -> list[str]:
+        """Literal defaults of every ``oc.env`` call in the value, nested ones included."""
+        return [
+            r.args[1] for r in self.resolvers
+            if r.name == "oc.env" and len(r.args) >= 2 and not r.args_interpolated[1]
+        ]
+
+
+def _terminal_type(t: object) -> int | None:
+    sym = getattr(t, "symbol", None)
+    return sym.type if sym is not None else None
+
+
+def _element_text(el: P.ElementContext) -> tuple[str, bool]:
+    """Text of a resolver argument (quotes removed) and whether it holds an interpolation."""
+    raw = el.getText()
+    interpolated = "${" in raw.replace("\\${", "")
+    q = el.quotedValue() if hasattr(el, "quotedValue") else None
+    if q is not None:
+        inner = q.text()
+        return (inner.getText() if inner is not None else ""), interpolated
+    return raw, interpolated
+
+
+@lru_cache(maxsize=65536)
+def analyse(value: str) -> Interpolation:
+    """Parse one string with OmegaConf's grammar; strings without ``${`` cost nothing."""
+    if "${" not in value:
+        return Interpolation(text=value, has_text=bool(value))
+    try:
+        tree = grammar_parser.parse(value)
+    except GrammarParseError as e:
+        # ANTLR's messages quote the offending text, which may be a secret: say only what broke
+        msg = str(e)
+        if "missing BRACE_CLOSE" in msg or "missing INTER_CLOSE" in msg or "<EOF>" in msg:
+            return Interpolation(error="unclosed '${'")
+        if "token recognition error" in msg:
+            return Interpolation(error="a character OmegaConf's grammar does not allow there")
+        return Interpolation(error="OmegaConf's grammar rejects it")
+    except Exception as e:  # the ANTLR runtime can raise on pathological input
+        return Interpolation(error=f"cannot parse interpolation ({type(e).__name__})")
+    text: list[str] = []
+    refs: list[str] = []
+    resolvers: list[Resolver] = []
+    top = 0
+    has_text = False
+    textctx = tree.text()
+    children = list(textctx.getChildren()) if textctx is not None else []
+    for ch in children:
+        if isinstance(ch, P.InterpolationContext):
+            top += 1
+            continue
+        tt = _terminal_type(ch)
+        if tt == P.ESC_INTER:
+            text.append("${")
+        elif tt == P.ESC:
+            text.append(ch.getText()[1:])
+        elif tt is not None:
+            text.append(ch.getText())
+        if ch.getText():
+            has_text = True
+    # collect every node reference and resolver call, nested ones included
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, P.InterpolationNodeContext):
+            refs.append(node.getText()[2:-1])
+        elif isinstance(node, P.InterpolationResolverContext):
+            name = node.resolverName().getText()
+            seq = node.sequence()
+            els = list(seq.element()) if seq is not None else []
+            pairs = [_element_text(e) for e in els]
+            resolvers.append(Resolver(name, tuple(p[0] for p in pairs), tuple(p[1] for p in pairs)))
+        kids = [c for c in node.getChildren() if not _terminal_type(c)] if hasattr(node, "getChildren") else []
+        stack.extend(reversed(kids))  # pre-order: outer calls before nested ones, left to right
+    return Interpolation(
+        text="".join(text), refs=tuple(refs), resolvers=tuple(resolvers), top_level=top,
+        has_text=has_text,
+    )

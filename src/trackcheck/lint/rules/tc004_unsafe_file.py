@@ -1,0 +1,48 @@
+"""A file that cannot be linted safely.
+
+## What it does
+Reports a file trackcheck refuses to parse: unreadable, not a regular file, a symlink loop,
+binary or not UTF-8, larger than `max_file_bytes`, an alias/anchor expansion bomb, or nested
+deeper than `max_depth`. It is a finding (exit 1), never a crash, and the other files are still
+linted.
+
+## Why is this bad?
+Such a file either cannot be reviewed (binary, huge) or is built to hurt whatever loads it: a
+338-byte "billion laughs" file takes OmegaConf 32 s and 400 MB to load, and every training job
+that composes it pays that price.
+
+## Example
+```yaml
+a: &a [x, x, x, x, x, x, x, x, x]
+b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
+c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
+d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]
+e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]
+f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]
+g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]
+```
+
+## Use instead
+```yaml
+a: &a [x, x, x]
+b: [*a, *a]
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from trackcheck.findings import Severity
+from trackcheck.lint.context import LintContext
+from trackcheck.lint.document import Document
+from trackcheck.rule import Hit, Rule
+
+
+def check(doc: Document, ctx: LintContext) -> Iterator[Hit]:
+    for p in doc.problems:
+        if p.rule == "TC004":
+            yield Hit(p.message, doc.path, "", p.line, p.column)
+
+
+RULE = Rule("TC004", "unsafe-file", Severity.ERROR, "lint", check, __doc__ or "")

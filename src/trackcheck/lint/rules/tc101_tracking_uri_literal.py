@@ -1,0 +1,56 @@
+"""A tracking or registry URI written into the config instead of read from the environment.
+
+## What it does
+Checks every key the policy lists in `uri_keys` (`tracking_uri`, `registry_uri`,
+`MLFLOW_TRACKING_URI`, ...). Its value must be an environment lookup
+(`${oc.env:MLFLOW_TRACKING_URI}`), `null`, `???`, or a pure reference to another key
+(`${mlflow.tracking_uri}`, checked where it is defined). Literals (`http://...`, `databricks`,
+`databricks-uc`, `file:...`, paths) and interpolations that build a URI or path from a
+reference plus text are reported.
+
+## Why is this bad?
+Where runs go is the environment's decision: a committed URI sends a laptop's debug runs to the
+production server, or production runs to a local `mlruns/` folder nobody backs up.
+
+## Example
+```yaml
+mlflow:
+  tracking_uri: https://mlflow.internal.example.com
+```
+
+## Use instead
+```yaml
+mlflow:
+  tracking_uri: ${oc.env:MLFLOW_TRACKING_URI}
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from trackcheck.detect.uris import credential_in_uri, uri_kind
+from trackcheck.findings import Severity
+from trackcheck.lint.context import LintContext
+from trackcheck.lint.document import Document
+from trackcheck.rule import Hit, Rule
+
+
+def check(doc: Document, ctx: LintContext) -> Iterator[Hit]:
+    for node in doc.scalars():
+        if not ctx.uri_key(node.name) or ctx.placeholder(doc, node):
+            continue
+        secret = credential_in_uri(node.value) is not None
+        if doc.hydra and node.is_string and "${" in node.value:
+            interp = doc.interpolation(node)
+            if interp.error is not None or interp.is_env_lookup:
+                continue  # TC002 / TC104 report these
+            if interp.refs or interp.resolvers:
+                yield ctx.hit(doc, node, f"tracking URI in '{node.key}' is built from a reference plus "
+                              "text; read it from the environment instead", secret=secret)
+                continue
+        kind = uri_kind(node.value) or "literal"
+        yield ctx.hit(doc, node, f"literal tracking URI ({kind}) in '{node.key}'", secret=secret)
+
+
+RULE = Rule("TC101", "tracking-uri-literal", Severity.ERROR, "lint", check, __doc__ or "")

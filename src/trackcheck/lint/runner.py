@@ -1,0 +1,137 @@
+"""Run the static rules over discovered files: load, check, suppress, collect into one Report."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+
+from trackcheck.engine import Report, Selection, active_rules, stamp
+from trackcheck.findings import Finding
+from trackcheck.lint import suppress
+from trackcheck.lint.context import LintContext
+from trackcheck.lint.discover import Target
+from trackcheck.lint.document import Document, LoadProblem, Node, build, read_text
+from trackcheck.lint.rules import RULES
+from trackcheck.policy import Policy
+from trackcheck.rule import Rule
+
+_ENV_LINE = re.compile(r"^\s*(?:export\s+)?(?P<key>[A-Za-z_][A-Za-z0-9_.\-]*)\s*[=:]\s*(?P<value>.*?)\s*$")
+_INI_LINE = re.compile(r"^\s*(?P<key>[A-Za-z_][A-Za-z0-9_.\-]*)\s*[=:]\s*(?P<value>.*?)\s*$")
+_INI_SECTION = re.compile(r"^\s*\[(?P<name>[^\]]+)\]")
+
+
+def _flat_document(target: Target, text: str) -> Document:
+    """``KEY=value`` files (.env, .databrickscfg, .netrc) as a flat document of located scalars."""
+    doc = Document(path=target.rel, kind=target.kind, text=text)
+    section = ""
+    for i, raw in enumerate(text.splitlines(), 1):
+        line = raw.split(" #", 1)[0] if target.kind != "netrc" else raw
+        if not line.strip() or line.lstrip().startswith(("#", ";")):
+            continue
+        if target.kind == "netrc":
+            words = line.split()
+            for j in range(len(words) - 1):
+                if words[j] in ("password", "login", "account"):
+                    col = raw.find(words[j + 1], raw.find(words[j]) + len(words[j])) + 1
+                    doc.nodes.append(Node("scalar", words[j], words[j], words[j], i, col, i, 1, words[j + 1]))
+            continue
+        if target.kind == "ini":
+            s = _INI_SECTION.match(line)
+            if s:
+                section = s.group("name").strip()
+                continue
+        m = (_INI_LINE if target.kind == "ini" else _ENV_LINE).match(line)
+        if not m:
+            continue
+        value = m.group("value")
+        col = m.start("value") + 1
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value, col = value[1:-1], col + 1
+        name = m.group("key")
+        key = f"{section}.{name}" if section else name
+        doc.nodes.append(Node("scalar", key, key, name, i, col, i, m.start("key") + 1, value))
+    return doc
+
+
+def load(target: Target, policy: Policy) -> Document:
+    text, problem = (None, None) if target.kind == "secret-file" else read_text(target.path, policy.max_file_bytes)
+    if target.kind == "secret-file":
+        return Document(path=target.rel, kind=target.kind)
+    if problem is not None:
+        return Document(path=target.rel, kind=target.kind, problems=[problem])
+    assert text is not None
+    if target.kind in ("env", "ini", "netrc"):
+        return _flat_document(target, text)
+    return build(target.rel, target.kind, text, config_root=policy.config_root,
+                 max_depth=policy.max_depth, max_nodes=policy.max_nodes)
+
+
+def _apply_suppressions(doc: Document, found: list[Finding], secret_file: bool, known: set[str],
+                        tc005: Rule | None, policy: Policy) -> tuple[list[Finding], list[Finding], list[Finding]]:
+    """Split findings into (reported, suppressed) and report TC005 for suppressions doing nothing."""
+    sups = suppress.parse(doc.text) if doc.text else []
+    if not sups:
+        return found, [], []
+    kept, hidden = [], []
+    for f in found:
+        hit_by = None
+        for s in sups:
+            if s.malformed or f.rule not in s.codes:
+                continue
+            if s.file_wide or s.line == f.line or (f.line is None and s.file_wide):
+                hit_by = s
+                break
+        if hit_by is None:
+            kept.append(f)
+        else:
+            hit_by.used.add(f.rule)
+            why = "inline" + (f": {hit_by.reason}" if hit_by.reason else "")
+            hidden.append(replace(f, suppressed=why))
+    extra: list[Finding] = []
+    if tc005 is not None:
+        from trackcheck.lint.rules.tc005_unused_suppression import suppression_hits
+
+        for h in suppression_hits(doc, sups, known):
+            extra.append(stamp(tc005, h, policy))
+    return kept, hidden, extra
+
+
+def lint(targets: Sequence[Target], policy: Policy, selection: Selection | None = None) -> Report:
+    selection = selection or Selection()
+    ctx = LintContext(policy)
+    rules = active_rules(RULES, policy, selection)
+    known = {r.code for r in _all_rules()}
+    tc005 = next((r for r in rules if r.code == "TC005"), None)
+    report = Report(engine="lint")
+    n_files = 0
+    for target in targets:
+        n_files += 1
+        doc = load(target, policy)
+        doc.secret_file = target.secret_file
+        found: list[Finding] = []
+        for rule in rules:
+            if rule.code == "TC005":
+                continue
+            for hit in rule.check(doc, ctx):
+                if hit.secret and hit.value:
+                    report.secrets.add(hit.value)
+                if policy.ignored_for_path(rule.code, hit.path):
+                    continue
+                found.append(stamp(rule, hit, policy))
+        kept, hidden, extra = _apply_suppressions(doc, found, target.secret_file, known, tc005, policy)
+        report.findings.extend(kept)
+        report.findings.extend(f for f in extra if not policy.ignored_for_path("TC005", f.path))
+        report.suppressed.extend(hidden)
+    report.summary = {"files": n_files}
+    report.sort()
+    return report
+
+
+def _all_rules() -> tuple[Rule, ...]:
+    from trackcheck.audit.rules import RULES as AUDIT_RULES
+
+    return RULES + AUDIT_RULES
+
+
+__all__ = ["lint", "load", "LoadProblem"]

@@ -1,0 +1,248 @@
+"""The policy: a pydantic model of a team's conventions, its discovery, ``extends`` and errors."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+import sys
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from trackcheck.findings import Severity
+
+DEFAULT_POLICY_PATH = Path("policies") / "trackcheck.yaml"
+BUILTIN_NAMES = ("default", "strict")
+
+
+class PolicyError(Exception):
+    """An invalid or unreadable policy file; the CLI turns it into exit 2."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AliasPolicy(_Model):
+    allowed: list[str] = Field(default_factory=list)
+    exclusive: list[list[str]] = Field(default_factory=list)
+    training_may_declare: list[str] = Field(default_factory=list)
+    live: list[str] = Field(default_factory=list)
+    stage_to_alias: dict[str, str] = Field(default_factory=dict)
+    case_sensitive: bool = True
+
+
+class RunTagPolicy(_Model):
+    required: list[str] = Field(default_factory=list)
+    allowed: list[str] = Field(default_factory=list)
+    # allowed values per tag key; a list of strings, or the word "bool"
+    values: dict[str, list[str] | Literal["bool"]] = Field(default_factory=dict)
+    # mapping keys that hold run tags (e.g. ``mlflow.tags``)
+    blocks: list[str] = Field(default_factory=list)
+
+
+class NamingPolicy(_Model):
+    experiment_name: list[str] = Field(default_factory=list)
+    run_name: list[str] = Field(default_factory=list)
+
+
+class MlflowSchema(_Model):
+    group: str = "mlflow"
+    keys: dict[str, str] = Field(default_factory=dict)
+    register_keys: dict[str, str] = Field(default_factory=dict)
+    strict_schema: bool = False
+
+
+class LineagePolicy(_Model):
+    required_for: list[str] = Field(default_factory=list)
+    git_commit_tags: list[str] = Field(default_factory=list)
+    require_dataset_digest: bool = True
+
+
+class RuleSetting(_Model):
+    enabled: bool = True
+    severity: Severity | None = None
+
+
+class TokenPattern(_Model):
+    name: str
+    regex: str
+
+    @field_validator("regex")
+    @classmethod
+    def _compiles(cls, v: str) -> str:
+        try:
+            re.compile(v)
+        except re.error as e:
+            raise ValueError(f"not a valid regular expression: {e}") from None
+        return v
+
+
+class Policy(_Model):
+    extends: str | None = None
+    config_root: str = "config"
+    aliases: AliasPolicy = AliasPolicy()
+    run_tags: RunTagPolicy = RunTagPolicy()
+    uri_keys: list[str] = Field(default_factory=list)
+    server_keys: list[str] = Field(default_factory=list)
+    secret_key_words: list[str] = Field(default_factory=list)
+    secret_key_names: list[str] = Field(default_factory=list)
+    not_secret_keys: list[str] = Field(default_factory=list)
+    token_patterns: list[TokenPattern] = Field(default_factory=list)
+    naming: NamingPolicy = NamingPolicy()
+    mlflow: MlflowSchema = MlflowSchema()
+    lineage: LineagePolicy = LineagePolicy()
+    promotable_envs: list[str] | None = None
+    training_paths: list[str] = Field(default_factory=list)
+    secret_files: list[str] = Field(default_factory=list)
+    non_hydra_yaml: list[str] = Field(default_factory=list)
+    rules: dict[str, RuleSetting] = Field(default_factory=dict)
+    per_path_ignores: dict[str, list[str]] = Field(default_factory=dict)
+    max_file_bytes: int = 5_000_000
+    max_depth: int = 100
+    max_nodes: int = 1_000_000
+
+    # --- predicates -----------------------------------------------------------------
+    def rule_enabled(self, code: str) -> bool:
+        s = self.rules.get(code)
+        return s.enabled if s else True
+
+    def rule_severity(self, code: str, default: Severity) -> Severity:
+        s = self.rules.get(code)
+        return s.severity if s and s.severity else default
+
+    def ignored_for_path(self, code: str, path: str) -> bool:
+        return any(
+            fnmatch.fnmatch(path, pattern) and any(code.startswith(c) for c in codes)
+            for pattern, codes in self.per_path_ignores.items()
+        )
+
+    @cached_property
+    def _token_res(self) -> list[tuple[str, re.Pattern[str]]]:
+        return [(t.name, re.compile(t.regex)) for t in self.token_patterns]
+
+    def extra_token_patterns(self) -> list[tuple[str, re.Pattern[str]]]:
+        return self._token_res
+
+    def alias_allowed(self, alias: str) -> bool:
+        if self.aliases.case_sensitive:
+            return alias in self.aliases.allowed
+        return alias.lower() in {a.lower() for a in self.aliases.allowed}
+
+
+# --- loading -------------------------------------------------------------------------
+def _read_yaml(text: str, origin: str) -> dict[str, Any]:
+    try:
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark
+        where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
+        raise PolicyError(f"{origin}{where}: not valid YAML ({e.problem})") from None
+    except yaml.YAMLError as e:
+        raise PolicyError(f"{origin}: not valid YAML ({type(e).__name__})") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise PolicyError(f"{origin}: a policy file must be a mapping, not {type(data).__name__}")
+    return data
+
+
+def _builtin_text(name: str) -> str:
+    return resources.files("trackcheck.policies").joinpath(f"{name}.yaml").read_text("utf-8")
+
+
+def _format_validation(origin: str, err: ValidationError) -> str:
+    lines = []
+    for e in err.errors():
+        loc = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        if e["type"] == "extra_forbidden":
+            lines.append(f"{origin}: unknown key '{loc}'")
+        else:
+            lines.append(f"{origin}: '{loc}': {e['msg']}")
+    return "\n".join(lines)
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """Layer ``over`` on ``base``: mappings merge key by key, everything else is replaced."""
+    out = dict(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict) and k not in ("per_path_ignores",):
+            out[k] = _merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def _load_layers(ref: str, base_dir: Path, seen: tuple[str, ...]) -> dict[str, Any]:
+    if ref in BUILTIN_NAMES:
+        origin, text, here = f"<built-in {ref}>", _builtin_text(ref), base_dir
+    else:
+        p = (base_dir / ref).resolve()
+        origin = str(ref)
+        try:
+            text = p.read_text("utf-8")
+        except FileNotFoundError:
+            raise PolicyError(f"{origin}: policy file not found") from None
+        except (OSError, UnicodeDecodeError) as e:
+            raise PolicyError(f"{origin}: cannot read policy file ({type(e).__name__})") from None
+        here = p.parent
+        ref = str(p)
+    if ref in seen:
+        raise PolicyError(f"{origin}: 'extends' forms a cycle")
+    data = _read_yaml(text, origin)
+    try:
+        Policy.model_validate(data)  # each layer is checked alone, so errors name its file
+    except ValidationError as e:
+        raise PolicyError(_format_validation(origin, e)) from None
+    # a team file layers over the built-in default unless it says ``extends: none``
+    parent = data.get("extends", None if origin.startswith("<built-in") else "default")
+    if parent and parent != "none":
+        data = _merge(_load_layers(parent, here, (*seen, ref)), data)
+    return data
+
+
+def load_policy(path: str | Path | None = None, cwd: Path | None = None) -> tuple[Policy, str]:
+    """Discover and load the policy: ``--policy`` > ``[tool.trackcheck]`` > ``policies/trackcheck.yaml``
+    > built-in default. Returns the policy and where it came from."""
+    cwd = cwd or Path.cwd()
+    ref: str | None = str(path) if path is not None else None
+    if ref is None:
+        ref = _pyproject_policy(cwd)
+    if ref is None and (cwd / DEFAULT_POLICY_PATH).is_file():
+        ref = str(DEFAULT_POLICY_PATH)
+    if ref is None:
+        ref = "default"
+    data = _load_layers(ref, cwd, ())
+    data.pop("extends", None)
+    try:
+        return Policy.model_validate(data), ref
+    except ValidationError as e:
+        raise PolicyError(_format_validation(ref, e)) from None
+
+
+def _pyproject_policy(cwd: Path) -> str | None:
+    pp = cwd / "pyproject.toml"
+    if not pp.is_file():
+        return None
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib  # type: ignore[no-redef]
+    try:
+        data = tomllib.loads(pp.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+        raise PolicyError(f"pyproject.toml: cannot read [tool.trackcheck] ({e})") from None
+    section = data.get("tool", {}).get("trackcheck")
+    if section is None:
+        return None
+    unknown = set(section) - {"policy"}
+    if unknown:
+        raise PolicyError(f"pyproject.toml: unknown key 'tool.trackcheck.{sorted(unknown)[0]}'")
+    value = section.get("policy")
+    if value is not None and not isinstance(value, str):
+        raise PolicyError("pyproject.toml: 'tool.trackcheck.policy' must be a string")
+    return value

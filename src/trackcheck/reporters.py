@@ -1,0 +1,160 @@
+"""Reporters looked up by name: text, json, sarif, github, junit. Each returns the whole output."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from xml.sax.saxutils import escape, quoteattr
+
+from trackcheck import __version__
+from trackcheck.engine import Report
+from trackcheck.findings import Finding, Severity
+from trackcheck.rule import Rule
+
+Reporter = Callable[[Report, Mapping[str, Rule], bool], str]
+
+
+def _loc(f: Finding) -> str:
+    if f.line is None:
+        return f.path
+    return f"{f.path}:{f.line}:{f.column or 1}"
+
+
+def _summary_line(report: Report) -> str:
+    c = report.counts()
+    s = report.summary
+    what = ", ".join(f"{v} {k}" for k, v in s.items() if isinstance(v, int) and k != "suppressed")
+    hidden = f", {len(report.suppressed)} suppressed" if report.suppressed else ""
+    return f"{c['error']} error(s), {c['warning']} warning(s){hidden} in {what or 'nothing'}"
+
+
+def text(report: Report, rules: Mapping[str, Rule], show_suppressed: bool = False) -> str:
+    lines = [f"{_loc(f)}: {f.rule} {f.message} [{f.severity.value}]" for f in report.findings]
+    if show_suppressed:
+        for f in report.suppressed:
+            lines.append(f"{_loc(f)}: {f.rule} {f.message} [suppressed: {f.suppressed}]")
+    lines.append(_summary_line(report))
+    return "\n".join(lines) + "\n"
+
+
+def json_(report: Report, rules: Mapping[str, Rule], show_suppressed: bool = False) -> str:
+    doc: dict[str, object] = {
+        "version": 1,
+        "tool": {"name": "trackcheck", "version": __version__},
+        "engine": report.engine,
+        "findings": [f.to_dict() for f in report.findings],
+        "summary": {**report.summary, **report.counts(), "suppressed": len(report.suppressed)},
+    }
+    if show_suppressed:
+        doc["suppressed"] = [f.to_dict() for f in report.suppressed]
+    return json.dumps(doc, indent=2, sort_keys=False) + "\n"
+
+
+_SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning"}
+
+
+def sarif(report: Report, rules: Mapping[str, Rule], show_suppressed: bool = False) -> str:
+    used = sorted({f.rule for f in report.findings} | ({f.rule for f in report.suppressed}))
+    index = {code: i for i, code in enumerate(used)}
+    sarif_rules = []
+    for code in used:
+        r = rules.get(code)
+        entry: dict[str, object] = {"id": code}
+        if r is not None:
+            entry.update({
+                "name": r.name,
+                "shortDescription": {"text": r.summary},
+                "fullDescription": {"text": r.section("What it does") or r.summary},
+                "help": {"text": r.doc.strip(), "markdown": r.doc.strip()},
+                "defaultConfiguration": {"level": _SARIF_LEVEL[r.severity]},
+            })
+        sarif_rules.append(entry)
+
+    def result(f: Finding) -> dict[str, object]:
+        phys: dict[str, object] = {"artifactLocation": {"uri": f.path}}
+        if f.line is not None:
+            phys["region"] = {"startLine": f.line, "startColumn": f.column or 1}
+        res: dict[str, object] = {
+            "ruleId": f.rule,
+            "ruleIndex": index[f.rule],
+            "level": _SARIF_LEVEL[f.severity],
+            "message": {"text": f"{f.message} ({f.key})" if f.key else f.message},
+            "locations": [{"physicalLocation": phys}],
+            "partialFingerprints": {"trackcheck/v1": f.fingerprint},
+        }
+        if f.suppressed is not None:
+            kind = "external" if f.suppressed.startswith("baseline") else "inSource"
+            res["suppressions"] = [{"kind": kind, "justification": f.suppressed}]
+        return res
+
+    results = [result(f) for f in report.findings]
+    if show_suppressed:
+        results += [result(f) for f in report.suppressed]
+    doc = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "trackcheck",
+                "version": __version__,
+                "informationUri": "https://github.com/trackcheck/trackcheck",
+                "rules": sarif_rules,
+            }},
+            "results": results,
+        }],
+    }
+    return json.dumps(doc, indent=2) + "\n"
+
+
+def _gh_escape(s: str, prop: bool = False) -> str:
+    s = s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if prop:
+        s = s.replace(":", "%3A").replace(",", "%2C")
+    return s
+
+
+def github(report: Report, rules: Mapping[str, Rule], show_suppressed: bool = False) -> str:
+    out = []
+    for f in report.findings:
+        props = [f"file={_gh_escape(f.path, True)}"]
+        if f.line is not None:
+            props += [f"line={f.line}", f"col={f.column or 1}"]
+        props.append(f"title={_gh_escape(f.rule + ' ' + f.name, True)}")
+        level = "error" if f.severity is Severity.ERROR else "warning"
+        out.append(f"::{level} {','.join(props)}::{_gh_escape(f.message)}")
+    out.append(_summary_line(report))
+    return "\n".join(out) + "\n"
+
+
+def junit(report: Report, rules: Mapping[str, Rule], show_suppressed: bool = False) -> str:
+    """One test case per finding (failed) and one passing case per clean subject."""
+    cases = []
+    for f in report.findings:
+        body = escape(f"{_loc(f)}: {f.rule} {f.message} [{f.severity.value}]")
+        cases.append(
+            f"    <testcase classname={quoteattr(f.path)} name={quoteattr(f.rule + ' ' + (f.key or f.name))}>\n"
+            f"      <failure type={quoteattr(f.rule)} message={quoteattr(f.message)}>{body}</failure>\n"
+            f"    </testcase>"
+        )
+    clean = report.summary.get("clean_subjects", [])
+    for subject in clean if isinstance(clean, list) else []:
+        cases.append(f"    <testcase classname={quoteattr(str(subject))} name=\"trackcheck\"/>")
+    if not cases:
+        cases.append('    <testcase classname="trackcheck" name="no findings"/>')
+    n_fail = len(report.findings)
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<testsuites name="trackcheck" tests="{len(cases)}" failures="{n_fail}">\n'
+        f'  <testsuite name="trackcheck {report.engine}" tests="{len(cases)}" failures="{n_fail}" errors="0">\n'
+        + "\n".join(cases)
+        + "\n  </testsuite>\n</testsuites>\n"
+    )
+
+
+REPORTERS: dict[str, Reporter] = {
+    "text": text,
+    "json": json_,
+    "sarif": sarif,
+    "github": github,
+    "junit": junit,
+}
