@@ -13,6 +13,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from trackcheck.detect.keys import is_secret_key
+from trackcheck.detect.tokens import find_token
 from trackcheck.findings import Severity
 
 DEFAULT_POLICY_PATH = Path("policies") / "trackcheck.yaml"
@@ -127,6 +129,31 @@ class Policy(_Model):
 
     def extra_token_patterns(self) -> list[tuple[str, re.Pattern[str]]]:
         return self._token_res
+
+    # the secret classifiers both engines use (TC110/TC111 in lint, TC208 in audit)
+    @cached_property
+    def _secret_sets(self) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+        return (frozenset(w.lower() for w in self.secret_key_words),
+                frozenset(self.secret_key_names), frozenset(self.not_secret_keys))
+
+    def is_secret_key(self, name: str) -> bool:
+        """A key named like a secret (``db_password``, ``HF_TOKEN``; not ``max_tokens``)."""
+        return bool(name) and is_secret_key(name, *self._secret_sets)
+
+    def find_token(self, value: str) -> tuple[str, str] | None:
+        """The first known credential format in the value (built-in or ``token_patterns``):
+        (format name, matched text), or None."""
+        return find_token(value, self._token_res)
+
+    def run_tag_value_ok(self, key: str, value: object) -> bool:
+        """Whether a run-tag value is allowed by ``run_tags.values`` (keys without a rule pass).
+        ``bool`` accepts true/false in any case, as MLflow stores ``str(True)``."""
+        rule = self.run_tags.values.get(key)
+        if rule is None:
+            return True
+        if rule == "bool":
+            return isinstance(value, bool) or str(value).strip().lower() in ("true", "false")
+        return str(value) in rule
 
     def alias_allowed(self, alias: str) -> bool:
         if self.aliases.case_sensitive:

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
-from functools import cached_property
 
-from trackcheck.detect.keys import is_secret_key
-from trackcheck.detect.tokens import find_token
 from trackcheck.lint.document import Document, Node
 from trackcheck.policy import Policy
 from trackcheck.rule import Hit
@@ -16,20 +13,14 @@ class LintContext:
     def __init__(self, policy: Policy):
         self.policy = policy
 
-    @cached_property
-    def _secret_sets(self) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
-        p = self.policy
-        return (frozenset(w.lower() for w in p.secret_key_words), frozenset(p.secret_key_names),
-                frozenset(p.not_secret_keys))
-
     def secret_key(self, name: str) -> bool:
-        return bool(name) and is_secret_key(name, *self._secret_sets)
+        return self.policy.is_secret_key(name)
 
     def uri_key(self, name: str) -> bool:
         return name in self.policy.uri_keys
 
     def token(self, value: str) -> tuple[str, str] | None:
-        return find_token(value, self.policy.extra_token_patterns())
+        return self.policy.find_token(value)
 
     def is_training_file(self, path: str) -> bool:
         return any(fnmatch.fnmatch(path, pat) for pat in self.policy.training_paths)
