@@ -1,0 +1,242 @@
+"""A real ``mlflow server`` for the registry tests, started once per session, and ways to seed it.
+
+Fixtures:
+
+``mlflow_server`` (session)
+    A live server on 127.0.0.1 with a SQLite backend in a temporary directory. Attributes:
+    ``.uri`` (``http://127.0.0.1:<port>``), ``.db_path`` (the backend ``mlflow.db``),
+    ``.pid`` (the process-group leader, stopped by PID at session end), ``.root``.
+``mlflow_client`` (session)
+    An ``MlflowClient`` bound to that server (tracking and registry URI).
+``seed`` (function)
+    A :class:`Seeder`: ``seed.model(...)``, ``seed.run(...)``, ``seed.version(...)``,
+    ``seed.set_status(...)``, ``seed.name(prefix)`` (a model name unique in the session,
+    since every test shares one registry).
+``run_audit`` (function)
+    ``run_audit(*args, env=None)`` runs ``trackcheck audit --registry`` against the server
+    in a fresh process and returns the ``subprocess.CompletedProcess``.
+``audit_report`` (function)
+    ``audit_report(policy=None, select=("TC2",), config=None)`` runs the audit in-process
+    and returns the ``trackcheck.engine.Report`` (``report.findings`` for all models:
+    filter by ``f.path.startswith("models:/<name>")``).
+
+A test registers its own uniquely named models and looks only at findings for those names,
+so tests stay independent of each other and of their order.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import warnings
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+
+HEALTH_TIMEOUT = 90.0  # seconds; the server took 8–19 s to become healthy on a 2-core machine
+
+
+@dataclass(frozen=True)
+class MlflowServer:
+    uri: str
+    db_path: Path
+    pid: int
+    root: Path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _stop(pid: int) -> None:
+    """Stop the server's process group (uvicorn and its job runner), by the PID we started."""
+    try:
+        os.killpg(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def start_server(root: Path,
+                 timeout: float = HEALTH_TIMEOUT) -> tuple[MlflowServer, subprocess.Popen]:
+    port = free_port()
+    db = root / "mlflow.db"
+    env = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"}
+    mlflow_bin = Path(sys.executable).with_name("mlflow")
+    cmd = [str(mlflow_bin), "server", "--host", "127.0.0.1", "--port", str(port),
+           "--backend-store-uri", f"sqlite:///{db}",
+           "--default-artifact-root", str(root / "artifacts"), "--workers", "1"]
+    log = open(root / "server.log", "wb")  # noqa: SIM115 - closed with the process
+    proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    uri = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc.poll() is not None:
+            log.close()
+            tail = (root / "server.log").read_text()[-3000:]
+            raise RuntimeError(f"mlflow server exited early:\n{tail}")
+        try:
+            with urllib.request.urlopen(f"{uri}/health", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            _stop(proc.pid)
+            log.close()
+            raise RuntimeError(f"mlflow server not healthy after {timeout:.0f}s")
+        time.sleep(0.2)
+    return MlflowServer(uri=uri, db_path=db, pid=proc.pid, root=root), proc
+
+
+@pytest.fixture(scope="session")
+def mlflow_server() -> Iterator[MlflowServer]:
+    root = Path(tempfile.mkdtemp(prefix="tc-mlflow-"))
+    server, proc = start_server(root)
+    try:
+        yield server
+    finally:
+        _stop(server.pid)
+        proc.wait(timeout=15)
+
+
+@pytest.fixture(scope="session")
+def mlflow_client(mlflow_server: MlflowServer) -> Any:
+    from mlflow import MlflowClient
+
+    return MlflowClient(tracking_uri=mlflow_server.uri, registry_uri=mlflow_server.uri)
+
+
+_names = itertools.count(1)
+
+
+class Seeder:
+    """Create registry state through the real client (writes go to the test server only)."""
+
+    def __init__(self, client: Any, server: MlflowServer):
+        self.client = client
+        self.server = server
+        self._experiment: str | None = None
+
+    def name(self, prefix: str = "model") -> str:
+        return f"{prefix}-{os.getpid()}-{next(_names)}"
+
+    def experiment(self) -> str:
+        if self._experiment is None:
+            name = self.name("exp")
+            self._experiment = self.client.create_experiment(name)
+        return self._experiment
+
+    def run(self, *, tags: Mapping[str, str] | None = None, params: Mapping[str, str] | None = None,
+            dataset_digest: str | None = None, dataset_name: str = "train",
+            status: str | None = "FINISHED", deleted: bool = False) -> str:
+        """A run with tags, params and optionally one dataset input; ``status=None``: RUNNING."""
+        from mlflow.entities import Dataset, DatasetInput
+
+        run = self.client.create_run(self.experiment(), tags=dict(tags or {}))
+        rid = run.info.run_id
+        for k, v in (params or {}).items():
+            self.client.log_param(rid, k, v)
+        if dataset_digest is not None:
+            ds = Dataset(name=dataset_name, digest=dataset_digest, source_type="local",
+                         source='{"uri": "data/train.csv"}')
+            self.client.log_inputs(rid, datasets=[DatasetInput(ds)])
+        if status is not None:
+            self.client.set_terminated(rid, status=status)
+        if deleted:
+            self.client.delete_run(rid)
+        return rid
+
+    def model(self, name: str | None = None, *, tags: Mapping[str, str] | None = None,
+              description: str | None = None) -> str:
+        name = name or self.name()
+        self.client.create_registered_model(name, tags=dict(tags or {}), description=description)
+        return name
+
+    def version(self, model: str, *, run_id: str | None = None, aliases: Iterable[str] = (),
+                tags: Mapping[str, str] | None = None, description: str | None = None,
+                stage: str | None = None, source: str = "s3://bucket/model") -> int:
+        """Register a version (no artifacts needed), point ``aliases`` at it; return its number."""
+        mv = self.client.create_model_version(model, source=source, run_id=run_id,
+                                              tags=dict(tags or {}), description=description,
+                                              await_creation_for=0)
+        number = int(mv.version)
+        for alias in aliases:
+            self.client.set_registered_model_alias(model, alias, str(number))
+        if stage is not None:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                self.client.transition_model_version_stage(model, str(number), stage)
+        return number
+
+    def set_status(self, model: str, version: int, status: str) -> None:
+        """Force a version's status (the server sets READY at once): a direct write to the DB."""
+        with sqlite3.connect(self.server.db_path) as db:
+            db.execute("UPDATE model_versions SET status=? WHERE name=? AND version=?",
+                       (status, model, version))
+
+
+@pytest.fixture
+def seed(mlflow_client: Any, mlflow_server: MlflowServer) -> Seeder:
+    return Seeder(mlflow_client, mlflow_server)
+
+
+def _audit_env(server: MlflowServer, env: Mapping[str, str] | None) -> dict[str, str]:
+    out = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
+    out.update({"MLFLOW_TRACKING_URI": server.uri, "MLFLOW_DISABLE_TELEMETRY": "true"})
+    out.update(env or {})
+    return out
+
+
+@pytest.fixture
+def run_audit(mlflow_server: MlflowServer, tmp_path: Path):  # type: ignore[no-untyped-def]
+    def run(*args: str, env: Mapping[str, str] | None = None, cwd: Path | None = None,
+            timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        cmd = [sys.executable, "-m", "trackcheck", "audit", "--registry", *args]
+        return subprocess.run(cmd, cwd=cwd or tmp_path, env=_audit_env(mlflow_server, env),
+                              capture_output=True, text=True, timeout=timeout)
+
+    return run
+
+
+@pytest.fixture
+def audit_report(mlflow_server: MlflowServer):  # type: ignore[no-untyped-def]
+    from argparse import Namespace
+
+    from trackcheck.engine import Selection
+    from trackcheck.policy import load_policy
+
+    def run(policy: Any = None, select: tuple[str, ...] = ("TC2",),
+            config: list[str] | None = None) -> Any:
+        from trackcheck.audit.runner import audit
+
+        args = Namespace(registry=True, tracking_uri=mlflow_server.uri, config=config, timeout=10.0)
+        return audit(args, policy or load_policy("default")[0], Selection(select=select))
+
+    return run
