@@ -1,0 +1,79 @@
+"""A secret or credential URI stored in the registry: model or version tags and descriptions,
+or the params and tags of an aliased version's source run.
+
+## What it does
+Runs the same classifiers as `trackcheck lint` over registry metadata: known token formats
+(TC110, plus the policy's `token_patterns`), URIs with a password (TC103), and literal values
+under secret-like names (TC111, the policy's `secret_key_words` / `secret_key_names`). It
+reads registered-model and version tags and descriptions, and the params and tags of the
+runs behind aliased versions. The value is never printed, only where it is.
+
+## Why is this bad?
+Registry metadata is readable by everyone who may load a model, is copied into model cards and
+UIs, and has no secret storage behind it. A token logged as a run param (often a whole
+resolved Hydra config) is a leaked credential that must be rotated.
+
+## Example
+```yaml
+models:
+  churn:
+    aliases: {prod: 3}
+    versions:
+      3: {run: r3}
+runs:
+  r3:
+    params: {db.password: hunter2-but-longer}
+```
+
+## Use instead
+```yaml
+models:
+  churn:
+    aliases: {prod: 3}
+    versions:
+      3: {run: r3}
+runs:
+  r3:
+    params: {db.password_env: DB_PASSWORD}
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from trackcheck.audit.context import AuditContext
+from trackcheck.audit.records import ModelRecord, RegistrySnapshot, VersionRecord
+from trackcheck.findings import Severity
+from trackcheck.rule import Hit, Rule
+
+Place = tuple[str, str | None, str | None]  # (registry field, name for the key test, value)
+
+
+def _fields(prefix: str, items: dict[str, str]) -> list[Place]:
+    return [(f"{prefix}.{k}", k, v) for k, v in sorted(items.items())]
+
+
+def _places(snapshot: RegistrySnapshot, ctx: AuditContext
+            ) -> Iterator[tuple[ModelRecord | VersionRecord, str, list[Place]]]:
+    for m in snapshot.models.values():
+        places = [*_fields("tags", m.tags), ("description", None, m.description)]
+        yield m, f"model '{m.name}'", places
+    for v in snapshot.versions:
+        places = [*_fields("tags", v.tags), ("description", None, v.description)]
+        run = ctx.run_of(snapshot, v) if v.aliases else None
+        if run is not None:
+            places += _fields("run.params", run.params) + _fields("run.tags", run.tags)
+        yield v, f"version {v.version} of '{v.model}'", places
+
+
+def check(snapshot: RegistrySnapshot, ctx: AuditContext) -> Iterator[Hit]:
+    for record, owner, places in _places(snapshot, ctx):
+        for key, name, value in places:
+            found = ctx.secret_in(name, value)
+            if found:
+                what, raw = found
+                yield ctx.hit(record, key, f"{what} in '{key}' of {owner}", value=raw, secret=True)
+
+
+RULE = Rule("TC208", "registry-secret", Severity.ERROR, "audit", check, __doc__ or "")

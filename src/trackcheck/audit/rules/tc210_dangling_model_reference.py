@@ -1,0 +1,65 @@
+"""A committed `models:/name@alias` reference whose model or alias does not exist in the
+registry, or that resolves to an `archived` version.
+
+## What it does
+With `trackcheck audit --registry --config PATH`, every `models:/` reference found in the
+committed config is looked up in the registry: the model must exist, the alias must exist on
+it (case-sensitive), and the version it resolves to must not carry `archived` or sit in the
+`Archived` stage. Findings point at the file, line and key of the reference.
+
+## Why is this bad?
+A deployment config that names a model or alias the registry does not have fails at load
+time, in production, long after the change was merged; one that resolves to an archived
+version serves a model the team has retired.
+
+## Example
+```yaml
+models:
+  churn:
+    aliases: {prod: 3}
+references:
+  serve.model_uri: models:/churn@champion
+```
+
+## Use instead
+```yaml
+models:
+  churn:
+    aliases: {prod: 3}
+references:
+  serve.model_uri: models:/churn@prod
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from trackcheck.audit.context import AuditContext
+from trackcheck.audit.records import RegistrySnapshot
+from trackcheck.findings import Severity
+from trackcheck.rule import Hit, Rule
+
+
+def check(snapshot: RegistrySnapshot, ctx: AuditContext) -> Iterator[Hit]:
+    for ref in ctx.config_refs:
+        model = snapshot.models.get(ref.name)
+        if model is None:
+            yield ctx.ref_hit(ref, f"'{ref.key}' names model '{ref.name}', which the registry does "
+                              "not have (or the caller may not read)", value=f"{ref.uri}|no-model")
+            continue
+        if ref.alias is None:
+            continue
+        number = model.aliases.get(ref.alias)
+        if number is None:
+            yield ctx.ref_hit(ref, f"'{ref.key}' names alias '{ref.alias}', which model "
+                              f"'{ref.name}' does not have", value=f"{ref.uri}|no-alias")
+            continue
+        version = snapshot.version(ref.name, number)
+        archived = "archived" in model.aliases and model.aliases["archived"] == number
+        if archived or (version is not None and version.stage == "Archived"):
+            yield ctx.ref_hit(ref, f"'{ref.key}' resolves {ref.uri} to version {number}, which is "
+                              "archived", value=f"{ref.uri}|archived:{number}")
+
+
+RULE = Rule("TC210", "dangling-model-reference", Severity.ERROR, "audit", check, __doc__ or "")
