@@ -170,8 +170,8 @@ def package_of(rel: str, text: str, config_root: str) -> str:
 
 # --- building the node tree ----------------------------------------------------------
 class _Budget(Exception):
-    def __init__(self, what: str, line: int | None):
-        self.what, self.line = what, line
+    def __init__(self, what: str, line: int | None, column: int | None = 1):
+        self.what, self.line, self.column = what, line, column
 
 
 def _join(parent: str, seg: str | int) -> str:
@@ -216,7 +216,7 @@ def build(path: str, kind: str, text: str, *, config_root: str = "config",
                 continue
             doc.roots.append(_walk(doc, root, "", prefix, "", None, 0, max_depth, budget, set()))
     except _Budget as b:
-        doc.problems.append(LoadProblem("TC004", b.what, b.line))
+        doc.problems.append(LoadProblem("TC004", b.what, b.line, b.column))
         doc.roots, doc.nodes, doc.duplicates = [], [], []
     if kind == "hydra" and doc.roots and doc.roots[0].kind == "mapping":
         d = doc.roots[0].child("defaults")
@@ -260,12 +260,14 @@ def _expanded_size(roots: list[yaml.Node]) -> tuple[int, int]:
             if id(n) in memo:
                 continue
             if id(n) in open_:
-                raise _Budget("alias/anchor expansion bomb: recursive alias", n.start_mark.line + 1)
+                raise _Budget("alias/anchor expansion bomb: recursive alias", n.start_mark.line + 1,
+                          n.start_mark.column + 1)
             open_.add(id(n))
             stack.append((n, True))
             for k in kids:
                 if id(k) in open_:
-                    raise _Budget("alias/anchor expansion bomb: recursive alias", k.start_mark.line + 1)
+                    raise _Budget("alias/anchor expansion bomb: recursive alias", k.start_mark.line + 1,
+                                  k.start_mark.column + 1)
                 if id(k) not in memo:
                     stack.append((k, False))
         total += memo[id(root)]
@@ -276,7 +278,8 @@ def _walk(doc: Document, yn: yaml.Node, key: str, full: str, name: str, keymark:
           depth: int, max_depth: int, budget: list[int], active: set[int]) -> Node:
     line = yn.start_mark.line + 1
     if depth > max_depth:
-        raise _Budget(f"excessive nesting: deeper than {max_depth} levels (max_depth)", line)
+        raise _Budget(f"excessive nesting: deeper than {max_depth} levels (max_depth)", line,
+                      yn.start_mark.column + 1)
     budget[0] -= 1
     if budget[0] < 0:
         raise _Budget("alias/anchor expansion bomb: the document expands past the node budget (max_nodes)", line)
