@@ -174,11 +174,14 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
 def cmd_audit(args: argparse.Namespace) -> int:
     try:
-        from trackcheck.audit.runner import audit
+        from trackcheck.audit.runner import AuditError, audit
     except ImportError as e:  # pragma: no cover - the audit engine ships with the package
         raise CliError(f"the audit engine is not available ({e})", EXIT_FAILED) from None
     policy = _load_policy(args)
-    report = audit(args, policy, _selection(args))
+    try:
+        report = audit(args, policy, _selection(args))
+    except AuditError as e:
+        raise CliError(str(e), e.exit_code) from None
     return _finish(report, args)
 
 

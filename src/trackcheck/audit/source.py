@@ -1,0 +1,46 @@
+"""The one plugin seam of the live engine: something that reads a registry into a snapshot."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+from urllib.parse import urlsplit, urlunsplit
+
+from trackcheck.audit.records import RegistrySnapshot
+from trackcheck.detect.redact import mask
+from trackcheck.detect.uris import credential_in_uri
+
+Progress = Callable[[str], None]
+
+
+class SourceError(Exception):
+    """The registry could not be read completely: unreachable, refused, throttled, broken.
+
+    The message is one line, names the registry by its masked URI and holds no secret; the
+    runner turns it into exit 3 (never a partial snapshot)."""
+
+
+class RegistrySource(Protocol):
+    """Reads one registry, read-only, into plain records; raises :class:`SourceError`."""
+
+    registry: str  # masked URI, for messages and the summary
+
+    def snapshot(self, progress: Progress | None = None) -> RegistrySnapshot: ...
+
+
+def masked_uri(uri: str) -> str:
+    """A registry URI fit for output: password masked, query string and fragment dropped
+    (tokens travel there too), user name kept so that a wrong account is recognisable."""
+    uri = uri.strip()
+    if credential_in_uri(uri):
+        uri = mask(uri)
+    try:
+        parts = urlsplit(uri)
+    except ValueError:
+        return uri.split("?", 1)[0]
+    netloc = parts.netloc
+    if "@" in netloc and ":****@" not in netloc:  # a lone user-info part may be a token
+        netloc = "****@" + netloc.rsplit("@", 1)[1]
+    if parts.query or parts.fragment or netloc != parts.netloc:
+        uri = urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+    return uri
