@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from xml.sax.saxutils import escape, quoteattr
 
@@ -14,10 +15,18 @@ from trackcheck.rule import Rule
 Reporter = Callable[[Report, Mapping[str, Rule], bool], str]
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
+
+
+def _one_line(s: str) -> str:
+    """Line breaks and control characters escaped: a crafted key must not forge a finding line."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], s)
+
+
 def _loc(f: Finding) -> str:
     if f.line is None:
-        return f.path
-    return f"{f.path}:{f.line}:{f.column or 1}"
+        return _one_line(f.path)
+    return f"{_one_line(f.path)}:{f.line}:{f.column or 1}"
 
 
 def _summary_line(report: Report) -> str:
@@ -29,10 +38,12 @@ def _summary_line(report: Report) -> str:
 
 
 def text(report: Report, rules: Mapping[str, Rule], show_suppressed: bool = False) -> str:
-    lines = [f"{_loc(f)}: {f.rule} {f.message} [{f.severity.value}]" for f in report.findings]
+    lines = [f"{_loc(f)}: {f.rule} {_one_line(f.message)} [{f.severity.value}]"
+             for f in report.findings]
     if show_suppressed:
         for f in report.suppressed:
-            lines.append(f"{_loc(f)}: {f.rule} {f.message} [suppressed: {f.suppressed}]")
+            why = _one_line(f.suppressed or "")
+            lines.append(f"{_loc(f)}: {f.rule} {_one_line(f.message)} [suppressed: {why}]")
     lines.append(_summary_line(report))
     return "\n".join(lines) + "\n"
 
@@ -126,14 +137,23 @@ def github(report: Report, rules: Mapping[str, Rule], show_suppressed: bool = Fa
     return "\n".join(out) + "\n"
 
 
+# characters XML 1.0 cannot carry at all, not even as references
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_attr(s: str) -> str:
+    return quoteattr(_NOT_XML.sub(lambda m: repr(m.group())[1:-1], s))
+
+
 def junit(report: Report, rules: Mapping[str, Rule], show_suppressed: bool = False) -> str:
     """One test case per finding (failed) and one passing case per clean subject."""
     cases = []
     for f in report.findings:
-        body = escape(f"{_loc(f)}: {f.rule} {f.message} [{f.severity.value}]")
+        body = escape(f"{_loc(f)}: {f.rule} {_one_line(f.message)} [{f.severity.value}]")
+        name, message = _xml_attr(f.rule + " " + (f.key or f.name)), _xml_attr(f.message)
         cases.append(
-            f"    <testcase classname={quoteattr(f.path)} name={quoteattr(f.rule + ' ' + (f.key or f.name))}>\n"
-            f"      <failure type={quoteattr(f.rule)} message={quoteattr(f.message)}>{body}</failure>\n"
+            f"    <testcase classname={_xml_attr(f.path)} name={name}>\n"
+            f"      <failure type={_xml_attr(f.rule)} message={message}>{body}</failure>\n"
             f"    </testcase>"
         )
     clean = report.summary.get("clean_subjects", [])
@@ -145,7 +165,8 @@ def junit(report: Report, rules: Mapping[str, Rule], show_suppressed: bool = Fal
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f'<testsuites name="trackcheck" tests="{len(cases)}" failures="{n_fail}">\n'
-        f'  <testsuite name="trackcheck {report.engine}" tests="{len(cases)}" failures="{n_fail}" errors="0">\n'
+        f'  <testsuite name="trackcheck {report.engine}" tests="{len(cases)}" failures="{n_fail}"'
+        ' errors="0">\n'
         + "\n".join(cases)
         + "\n  </testsuite>\n</testsuites>\n"
     )
