@@ -104,9 +104,27 @@ class Policy(_Model):
     non_hydra_yaml: list[str] = Field(default_factory=list)
     rules: dict[str, RuleSetting] = Field(default_factory=dict)
     per_path_ignores: dict[str, list[str]] = Field(default_factory=dict)
-    max_file_bytes: int = 5_000_000
-    max_depth: int = 100
-    max_nodes: int = 1_000_000
+    max_file_bytes: int = Field(5_000_000, gt=0)
+    max_depth: int = Field(100, gt=0)
+    max_nodes: int = Field(1_000_000, gt=0)
+
+    # a misspelt code would silently switch nothing off
+    @field_validator("rules")
+    @classmethod
+    def _rule_codes(cls, v: dict[str, RuleSetting]) -> dict[str, RuleSetting]:
+        for code in v:
+            if not re.fullmatch(r"TC\d{3}", code):
+                raise ValueError(f"'{code}' is not a rule code (e.g. TC101)")
+        return v
+
+    @field_validator("per_path_ignores")
+    @classmethod
+    def _ignore_codes(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+        for codes in v.values():
+            for code in codes:
+                if not re.fullmatch(r"TC\d{0,3}", code):
+                    raise ValueError(f"'{code}' is not a rule code or prefix (e.g. TC101, TC1)")
+        return v
 
     # --- predicates -----------------------------------------------------------------
     def rule_enabled(self, code: str) -> bool:
@@ -162,9 +180,23 @@ class Policy(_Model):
 
 
 # --- loading -------------------------------------------------------------------------
+class _PolicyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """Safe loading that refuses duplicate keys: which of two settings wins must not be a guess."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[str] = set()
+        for key, _ in node.value:
+            if isinstance(key, yaml.ScalarNode):
+                if key.value in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"duplicate key '{key.value}'", key.start_mark)
+                seen.add(key.value)
+        return super().construct_mapping(node, deep)
+
+
 def _read_yaml(text: str, origin: str) -> dict[str, Any]:
     try:
-        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        data = yaml.load(text, Loader=_PolicyLoader)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark
         where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""

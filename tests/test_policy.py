@@ -1,0 +1,262 @@
+"""Policy files: discovery order, ``extends``, validation errors that name the file and the key,
+and the per-rule and per-path settings the engine applies."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from trackcheck.cli import main
+from trackcheck.findings import Severity
+from trackcheck.policy import Policy, PolicyError, load_policy
+
+Cap = pytest.CaptureFixture[str]
+MP = pytest.MonkeyPatch
+
+
+def write(root: Path, rel: str, text: str) -> Path:
+    p = root / rel
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(text, "utf-8")
+    return p
+
+
+def load(tmp_path: Path, path: str | None = None) -> tuple[Policy, str]:
+    return load_policy(path, cwd=tmp_path)
+
+
+def error(tmp_path: Path, path: str | None = None) -> str:
+    with pytest.raises(PolicyError) as e:
+        load(tmp_path, path)
+    return str(e.value)
+
+
+# --- discovery ----------------------------------------------------------------------------
+def test_builtin_default_when_nothing_is_there(tmp_path: Path) -> None:
+    policy, origin = load(tmp_path)
+    assert origin == "default"
+    assert policy.config_root == "config"
+    assert "prod" in policy.aliases.allowed and "tracking_uri" in policy.uri_keys
+
+
+def test_discovery_order(tmp_path: Path) -> None:
+    write(tmp_path, "policies/trackcheck.yaml", "config_root: from-policies-dir\n")
+    assert load(tmp_path) == (load(tmp_path)[0], "policies/trackcheck.yaml")
+    assert load(tmp_path)[0].config_root == "from-policies-dir"
+
+    write(tmp_path, "team/policy.yaml", "config_root: from-pyproject\n")
+    write(tmp_path, "pyproject.toml",
+          '[project]\nname = "x"\n\n[tool.trackcheck]\npolicy = "team/policy.yaml"\n')
+    policy, origin = load(tmp_path)
+    assert (policy.config_root, origin) == ("from-pyproject", "team/policy.yaml")
+
+    write(tmp_path, "cli.yaml", "config_root: from-cli\n")
+    policy, origin = load(tmp_path, "cli.yaml")
+    assert (policy.config_root, origin) == ("from-cli", "cli.yaml")
+
+
+def test_pyproject_without_a_trackcheck_section_is_ignored(tmp_path: Path) -> None:
+    write(tmp_path, "pyproject.toml", '[project]\nname = "x"\n[tool.ruff]\nline-length = 100\n')
+    write(tmp_path, "policies/trackcheck.yaml", "config_root: conf\n")
+    assert load(tmp_path)[1] == "policies/trackcheck.yaml"
+
+
+@pytest.mark.parametrize(("toml", "words"), [
+    ('[tool.trackcheck]\npolicy = "missing.yaml"\n', "missing.yaml: policy file not found"),
+    ('[tool.trackcheck]\npolcy = "p.yaml"\n', "unknown key 'tool.trackcheck.polcy'"),
+    ("[tool.trackcheck]\npolicy = 3\n", "'tool.trackcheck.policy' must be a string"),
+    ("[tool.trackcheck\n", "pyproject.toml: cannot read"),
+])
+def test_bad_pyproject_section(toml: str, words: str, tmp_path: Path) -> None:
+    write(tmp_path, "pyproject.toml", toml)
+    assert words in error(tmp_path)
+
+
+# --- extends ------------------------------------------------------------------------------
+def test_extends_default_layers_over_the_builtin(tmp_path: Path) -> None:
+    write(tmp_path, "p.yaml", "extends: default\naliases:\n  allowed: [dev, prod]\n")
+    policy, _ = load(tmp_path, "p.yaml")
+    default, _ = load(tmp_path)
+    assert policy.aliases.allowed == ["dev", "prod"]  # lists are replaced, not appended
+    assert policy.aliases.exclusive == default.aliases.exclusive  # mappings merge key by key
+    assert policy.uri_keys == default.uri_keys
+
+
+def test_extends_is_implicitly_default(tmp_path: Path) -> None:
+    write(tmp_path, "p.yaml", "aliases:\n  allowed: [dev, prod]\n")
+    policy, _ = load(tmp_path, "p.yaml")
+    assert policy.aliases.allowed == ["dev", "prod"]
+    assert policy.uri_keys == load(tmp_path)[0].uri_keys
+
+
+def test_extends_none_starts_from_nothing(tmp_path: Path) -> None:
+    write(tmp_path, "p.yaml", "extends: none\naliases:\n  allowed: [dev, prod]\n")
+    policy, _ = load(tmp_path, "p.yaml")
+    assert policy.aliases.allowed == ["dev", "prod"]
+    assert policy.uri_keys == [] and policy.aliases.exclusive == []
+
+
+def test_extends_a_path_relative_to_the_extending_file(tmp_path: Path) -> None:
+    write(tmp_path, "org/base.yaml", "extends: default\nuri_keys: [tracking_uri, mlflow_url]\n"
+                                     "aliases:\n  allowed: [dev, prod, shadow]\n")
+    write(tmp_path, "team/p.yaml", "extends: ../org/base.yaml\naliases:\n  live: [prod]\n")
+    policy, _ = load(tmp_path, "team/p.yaml")
+    assert policy.uri_keys == ["tracking_uri", "mlflow_url"]
+    assert policy.aliases.allowed == ["dev", "prod", "shadow"]
+    assert policy.aliases.live == ["prod"]
+    assert policy.aliases.stage_to_alias["Production"] == "prod"  # from the built-in at the bottom
+
+
+def test_extends_strict(tmp_path: Path) -> None:
+    write(tmp_path, "p.yaml", "extends: strict\n")
+    assert load(tmp_path, "p.yaml")[0] == load(tmp_path, "strict")[0]
+
+
+@pytest.mark.parametrize(("files", "words"), [
+    ({"a.yaml": "extends: a.yaml\n"}, "a.yaml: 'extends' forms a cycle"),
+    ({"a.yaml": "extends: b.yaml\n", "b.yaml": "extends: ./a.yaml\n"}, "'extends' forms a cycle"),
+    ({"a.yaml": "extends: gone.yaml\n"}, "gone.yaml: policy file not found"),
+    ({"a.yaml": "extends: 5\n"}, "a.yaml: 'extends': "),
+])
+def test_bad_extends(files: dict[str, str], words: str, tmp_path: Path) -> None:
+    for rel, text in files.items():
+        write(tmp_path, rel, text)
+    assert words in error(tmp_path, "a.yaml")
+
+
+def test_an_error_in_an_extended_file_names_that_file(tmp_path: Path) -> None:
+    write(tmp_path, "base.yaml", "aliases:\n  alowed: [x]\n")
+    write(tmp_path, "p.yaml", "extends: base.yaml\n")
+    assert error(tmp_path, "p.yaml") == "base.yaml: unknown key 'aliases.alowed'"
+
+
+# --- validation errors --------------------------------------------------------------------------
+@pytest.mark.parametrize(("text", "expected"), [
+    ("colour: blue\n", "p.yaml: unknown key 'colour'"),
+    ("aliases:\n  allowd: [prod]\n", "p.yaml: unknown key 'aliases.allowd'"),
+    ("rules:\n  TC101:\n    enabeld: false\n", "p.yaml: unknown key 'rules.TC101.enabeld'"),
+    ("max_depth: lots\n", "p.yaml: 'max_depth': "),
+    ("uri_keys: tracking_uri\n", "p.yaml: 'uri_keys': "),
+    ("aliases: [prod]\n", "p.yaml: 'aliases': "),
+    ("rules:\n  TC101:\n    severity: fatal\n", "p.yaml: 'rules.TC101.severity': "),
+    ("run_tags:\n  values:\n    env: yes\n", "p.yaml: 'run_tags.values.env"),
+    ("token_patterns:\n  - name: x\n    regex: '[unclosed'\n",
+     "p.yaml: 'token_patterns.0.regex': Value error, not a valid regular expression"),
+    ("token_patterns:\n  - regex: abc\n", "p.yaml: 'token_patterns.0.name': "),
+    ("rules:\n  TC11: {enabled: false}\n",
+     "p.yaml: 'rules': Value error, 'TC11' is not a rule code"),
+    ("rules:\n  tc101: {enabled: false}\n", "'tc101' is not a rule code"),
+    ("per_path_ignores:\n  'a/*': [E501]\n", "'E501' is not a rule code or prefix"),
+    ("max_file_bytes: 0\n", "p.yaml: 'max_file_bytes': Input should be greater than 0"),
+    ("max_depth: -1\n", "p.yaml: 'max_depth': "),
+])
+def test_invalid_policy_names_file_and_key(text: str, expected: str, tmp_path: Path) -> None:
+    write(tmp_path, "p.yaml", text)
+    assert expected in error(tmp_path, "p.yaml")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("- a\n- b\n", "p.yaml: a policy file must be a mapping, not list"),
+    ("just words\n", "p.yaml: a policy file must be a mapping, not str"),
+    ("aliases: [prod\n", "p.yaml:2:1: not valid YAML"),
+    ("max_depth: 50\nmax_depth: 500\n", "p.yaml:2:1: not valid YAML (duplicate key 'max_depth')"),
+    ("rules:\n  TC101: {enabled: false, enabled: true}\n",
+     "p.yaml:2:27: not valid YAML (duplicate key 'enabled')"),
+])
+def test_not_a_policy_document(text: str, expected: str, tmp_path: Path) -> None:
+    write(tmp_path, "p.yaml", text)
+    assert error(tmp_path, "p.yaml").startswith(expected)
+
+
+def test_binary_policy_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "p.yaml").write_bytes(b"\xff\xfe\x00bad")
+    assert error(tmp_path, "p.yaml") == "p.yaml: cannot read policy file (UnicodeDecodeError)"
+
+
+def test_empty_policy_is_the_default(tmp_path: Path) -> None:
+    write(tmp_path, "p.yaml", "# nothing to change\n")
+    assert load(tmp_path, "p.yaml")[0] == load(tmp_path)[0]
+
+
+def test_every_error_line_names_the_file(tmp_path: Path) -> None:
+    write(tmp_path, "p.yaml", "colour: blue\nmax_depth: lots\n")
+    lines = error(tmp_path, "p.yaml").splitlines()
+    assert len(lines) == 2 and all(line.startswith("p.yaml: ") for line in lines)
+
+
+def test_cli_exit_2_for_an_invalid_policy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          capsys: Cap) -> None:
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, "config/a.yaml", "a: 1\n")
+    write(tmp_path, "policies/trackcheck.yaml", "aliases:\n  allowd: [prod]\n")
+    assert main(["lint", "config"]) == 2  # discovered, not only given with --policy
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == "trackcheck: policies/trackcheck.yaml: unknown key 'aliases.allowd'\n"
+    assert main(["check-policy", "policies/trackcheck.yaml"]) == 2
+    assert "policies/trackcheck.yaml: unknown key 'aliases.allowd'" in capsys.readouterr().err
+
+
+# --- settings the engine applies -------------------------------------------------------------
+VIOLATIONS = "mlflow:\n  tracking_uri: https://mlflow.example.com\nmodel:\n  name: a\n  name: b\n"
+
+
+def lint_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Cap, policy: str,
+              files: dict[str, str] | None = None) -> tuple[int, list[tuple[str, str, str]]]:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    for rel, text in (files or {"config/a.yaml": VIOLATIONS}).items():
+        write(tmp_path, rel, text)
+    write(tmp_path, "policies/trackcheck.yaml", policy)
+    code = main(["lint", "config", "--format", "json"])
+    out, err = capsys.readouterr()
+    assert code in (0, 1), err
+    return code, [(f["path"], f["rule"], f["severity"]) for f in json.loads(out)["findings"]]
+
+
+def test_rule_disabled(tmp_path: Path, monkeypatch: MP, capsys: Cap) -> None:
+    code, found = lint_json(tmp_path, monkeypatch, capsys, "rules:\n  TC101: {enabled: false}\n")
+    assert (code, found) == (1, [("config/a.yaml", "TC003", "error")])
+
+
+def test_rule_severity_lowered(tmp_path: Path, monkeypatch: MP, capsys: Cap) -> None:
+    policy = "rules:\n  TC101: {severity: warning}\n  TC003: {severity: warning}\n"
+    code, found = lint_json(tmp_path, monkeypatch, capsys, policy)
+    assert code == 0  # warnings alone do not fail the run
+    assert found == [("config/a.yaml", "TC101", "warning"), ("config/a.yaml", "TC003", "warning")]
+
+
+def test_rule_severity_raised(tmp_path: Path, monkeypatch: MP, capsys: Cap) -> None:
+    files = {"config/a.yaml": "model:\n  depth: 3  # trackcheck: ignore[TC101]\n"}
+    policy = "rules:\n  TC005: {severity: error}\n"
+    code, found = lint_json(tmp_path, monkeypatch, capsys, policy, files)
+    assert (code, found) == (1, [("config/a.yaml", "TC005", "error")])
+
+
+def test_rule_settings_in_the_model() -> None:
+    settings = {"TC101": {"enabled": False}, "TC140": {"severity": "error"}}
+    p = Policy.model_validate({"rules": settings})
+    assert not p.rule_enabled("TC101") and p.rule_enabled("TC102")
+    assert p.rule_severity("TC140", Severity.WARNING) is Severity.ERROR
+    assert p.rule_severity("TC141", Severity.WARNING) is Severity.WARNING
+
+
+def test_per_path_ignores(tmp_path: Path, monkeypatch: MP, capsys: Cap) -> None:
+    files = {"config/a.yaml": VIOLATIONS, "config/legacy/old.yaml": VIOLATIONS,
+             "config/legacy/deep/older.yaml": VIOLATIONS}
+    policy = "per_path_ignores:\n  'config/legacy/*': [TC101]\n  'config/legacy/deep/*': [TC0]\n"
+    code, found = lint_json(tmp_path, monkeypatch, capsys, policy, files)
+    assert code == 1
+    assert found == [
+        ("config/a.yaml", "TC101", "error"), ("config/a.yaml", "TC003", "error"),
+        # fnmatch's '*' crosses '/': config/legacy/* covers deep/ as well
+        ("config/legacy/old.yaml", "TC003", "error"),
+    ]
+
+
+def test_per_path_ignores_do_not_extend_by_merge(tmp_path: Path) -> None:
+    write(tmp_path, "base.yaml", "per_path_ignores:\n  'a/*': [TC101]\n")
+    write(tmp_path, "p.yaml", "extends: base.yaml\nper_path_ignores:\n  'b/*': [TC102]\n")
+    assert load(tmp_path, "p.yaml")[0].per_path_ignores == {"b/*": ["TC102"]}
