@@ -1,0 +1,158 @@
+"""The architecture, guarded by tests: the lint path never imports mlflow (or hydra), only
+``audit/mlflow_source.py`` imports mlflow at all, and dependencies point one way."""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+PKG = REPO / "src" / "trackcheck"
+
+PROBE = (
+    "import sys\n"
+    "from trackcheck.cli import main\n"
+    "rc = main(sys.argv[1:])\n"
+    "print()\n"
+    "print(sorted(m for m in sys.modules if m.split('.')[0] in ('mlflow', 'hydra')))\n"
+    "print(rc)\n"
+)
+
+TREE = {
+    "config/config.yaml": "defaults:\n  - mlflow: default\n  - _self_\nproject:\n  name: demo\n",
+    "config/mlflow/default.yaml": (
+        "tracking_uri: https://mlflow.example.com\nexperiment_name: ${project.name}\n"
+        "run_name: ${model.name}\ntags:\n  project: ${project.name}\n  env: prod\n"
+        "register:\n  alias: prod\n  stage: Production\n"
+    ),
+    "config/deploy/serve.yaml": (
+        "model_uri: models:/churn/7\ntoken: dapi0123456789abcdef0123456789abcdef\n"),
+    ".env": "MLFLOW_TRACKING_PASSWORD=hunter2-hunter2\n",
+}
+
+
+def probe(argv: list[str], cwd: Path) -> tuple[list[str], int, str]:
+    """``main(argv)`` in a fresh interpreter: the mlflow/hydra modules it loaded, its exit code."""
+    env = {k: v for k, v in os.environ.items() if k != "GITHUB_ACTIONS"}
+    env["MLFLOW_TRACKING_URI"] = "http://127.0.0.1:9"  # nothing may read it on the lint path
+    p = subprocess.run([sys.executable, "-c", PROBE, *argv], cwd=cwd, env=env, capture_output=True,
+                       text=True, timeout=120)
+    *_, loaded, rc = p.stdout.rstrip("\n").splitlines()
+    return ast.literal_eval(loaded), int(rc), p.stderr
+
+
+@pytest.mark.parametrize("argv", [
+    ["lint", "config"],
+    ["lint", "config", "--format", "sarif"],
+    ["lint"],
+    ["rules"],
+    ["rules", "TC201"],
+    ["check-policy"],
+])
+def test_the_repository_lint_path_leaves_mlflow_and_hydra_out(argv: list[str]) -> None:
+    assert (REPO / "config").is_dir()
+    loaded, rc, err = probe(argv, REPO)
+    assert loaded == [], err
+    assert rc in (0, 1), err
+
+
+def test_a_violating_tree_leaves_mlflow_and_hydra_out(tmp_path: Path) -> None:
+    for rel, text in TREE.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text, "utf-8")
+    loaded, rc, err = probe(["lint", "--format", "json"], tmp_path)
+    assert loaded == [], err
+    assert rc == 1, err
+
+
+# --- static import rules -----------------------------------------------------------------------
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(PKG.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports(path: Path) -> set[str]:
+    """Every module a file imports, anywhere in it (function-level imports included), absolute."""
+    tree = ast.parse(path.read_text("utf-8"), str(path))
+    here = _module_name(path).split(".")
+    package = here if path.name == "__init__.py" else here[:-1]
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = ".".join(package[: len(package) - node.level + 1])
+                mod = f"{base}.{node.module}" if node.module else base
+            else:
+                mod = node.module or ""
+            found.add(mod)
+            found.update(f"{mod}.{alias.name}" for alias in node.names)
+        elif (isinstance(node, ast.Call) and isinstance(node.func, (ast.Name, ast.Attribute))
+              and getattr(node.func, "id", getattr(node.func, "attr", "")) in ("import_module",
+                                                                                 "__import__")
+              and node.args and isinstance(node.args[0], ast.Constant)
+              and isinstance(node.args[0].value, str)):
+            found.add(node.args[0].value)
+    return found
+
+
+def _under(mod: str, prefix: str) -> bool:
+    return mod == prefix or mod.startswith(prefix + ".")
+
+
+SOURCES = sorted(PKG.rglob("*.py"))
+
+
+def rel(p: Path) -> str:
+    return p.relative_to(PKG).as_posix()
+
+
+def test_the_scan_sees_the_package() -> None:
+    names = {rel(p) for p in SOURCES}
+    assert {"cli.py", "lint/runner.py", "audit/mlflow_source.py",
+            "lint/rules/tc101_tracking_uri_literal.py"} <= names
+    assert "trackcheck.lint.rules" in imports(PKG / "lint" / "runner.py")
+    assert "mlflow" in {m.split(".")[0] for m in imports(PKG / "audit" / "mlflow_source.py")}
+
+
+def test_only_mlflow_source_imports_mlflow() -> None:
+    offenders = {rel(p): sorted(m for m in imports(p) if _under(m.split(".")[0], "mlflow"))
+                 for p in SOURCES if rel(p) != "audit/mlflow_source.py"}
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_nothing_imports_hydra() -> None:
+    # hydra is an optional extra for --compose; only a module named for it may import it
+    offenders = {rel(p): sorted(m for m in imports(p) if _under(m, "hydra"))
+                 for p in SOURCES if "compose" not in rel(p)}
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_lint_rules_never_import_the_audit() -> None:
+    offenders = {rel(p): sorted(m for m in imports(p) if _under(m, "trackcheck.audit"))
+                 for p in SOURCES if rel(p).startswith("lint/rules/")}
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_audit_imports_lint_only_in_its_runner() -> None:
+    # audit/runner.py may: TC210's --config reads committed models:/ references with the linter
+    offenders = {rel(p): sorted(m for m in imports(p) if _under(m, "trackcheck.lint"))
+                 for p in SOURCES if rel(p).startswith("audit/") and rel(p) != "audit/runner.py"}
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+CORE = ("findings.py", "rule.py", "policy.py", "engine.py", "reporters.py", "baseline.py",
+        "detect/")
+
+
+def test_the_core_depends_on_neither_engine() -> None:
+    offenders = {rel(p): sorted(m for m in imports(p)
+                                if _under(m, "trackcheck.lint") or _under(m, "trackcheck.audit"))
+                 for p in SOURCES if rel(p).startswith(CORE)}
+    assert {k: v for k, v in offenders.items() if v} == {}
