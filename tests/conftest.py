@@ -49,3 +49,21 @@ def codes(text: str, rel: str = "config/snippet.yaml", **kw: object) -> list[str
 
 def findings_for(code: str, text: str, rel: str = "config/snippet.yaml", **kw: object) -> list[Finding]:
     return [f for f in lint_text(text, rel, **kw).findings if f.rule == code]  # type: ignore[arg-type]
+
+
+def assert_secret_hidden(report: Report, secret: str) -> None:
+    """The secret was recorded for scrubbing, no message holds it, and no reporter prints it
+    (rendered and scrubbed the way ``cli.py`` does it)."""
+    from trackcheck.detect.redact import scrub
+    from trackcheck.lint.rules import RULES
+    from trackcheck.reporters import REPORTERS
+
+    assert report.findings, "nothing was reported"
+    assert any(secret in s for s in report.secrets), "the secret was not marked for scrubbing"
+    for f in (*report.findings, *report.suppressed):
+        assert secret not in f.message and secret not in f.key, f.rule
+    for name, render in REPORTERS.items():
+        for rules in ({}, {r.code: r for r in RULES}):
+            raw = render(report, rules, True)
+            assert secret not in raw, f"{name} reporter printed the secret"
+            assert secret not in scrub(raw, report.secrets)

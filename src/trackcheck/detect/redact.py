@@ -9,8 +9,9 @@ from trackcheck.detect.uris import credential_in_uri
 
 # prefixes that identify a token's kind without revealing any of its secret part
 _SAFE_PREFIXES = (
-    "dapi", "hf_", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "xoxb-", "xoxa-",
-    "xoxp-", "xoxr-", "xoxs-", "xoxo-", "sk-ant-", "sk-proj-", "sk-", "AKIA", "ASIA", "AIza", "eyJ",
+    "dapi", "hf_", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "xoxb-",
+    "xoxa-", "xoxp-", "xoxr-", "xoxs-", "xoxo-", "sk-ant-", "sk-proj-", "sk-", "AKIA", "ASIA",
+    "AIza", "eyJ",
 )
 MASK = "************"
 
@@ -19,9 +20,9 @@ def mask(value: str) -> str:
     """``dapi0123…`` → ``dapi************``; credential URIs keep all but the password."""
     m = credential_in_uri(value)
     if m:
-        return value[: m.start("password")] + "****" + value[m.end("password") :] if len(value) < 200 else (
-            value[: m.start()] + mask_uri_match(m)
-        )
+        if len(value) >= 200:
+            return value[: m.start()] + mask_uri_match(m)
+        return value[: m.start("password")] + "****" + value[m.end("password") :]
     v = value.strip()
     for p in _SAFE_PREFIXES:
         if v.startswith(p) and len(v) > len(p) + 8:

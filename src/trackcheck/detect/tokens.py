@@ -1,4 +1,4 @@
-"""Known credential formats (TC110): the token shapes providers publish, matched anywhere in a value."""
+"""Known credential formats (TC110): the token shapes providers publish, anywhere in a value."""
 
 from __future__ import annotations
 
@@ -20,19 +20,24 @@ KNOWN_TOKENS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("OpenAI API key", r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{32,}"),
         ("Google API key", r"\bAIza[0-9A-Za-z_\-]{35}\b"),
         ("Azure storage account key", r"AccountKey=[A-Za-z0-9+/]{86}=="),
-        ("private key block", r"-----BEGIN (?:[A-Z]+ )*PRIVATE KEY(?: BLOCK)?-----"),
+        # the whole block when it is complete, so that the block is what gets hashed and scrubbed
+        ("private key block", r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"
+                              r"(?:[A-Za-z0-9+/=:,\-\s]*?"
+                              r"-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----)?"),
         ("JSON web token", r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}"),
         ("bearer token", r"\b[Bb]earer\s+[A-Za-z0-9_\-.=+/]{20,}"),
     )
 )
 
 
-def find_token(value: str, extra: Iterable[tuple[str, re.Pattern[str]]] = ()) -> tuple[str, str] | None:
+def find_token(value: str,
+               extra: Iterable[tuple[str, re.Pattern[str]]] = ()) -> tuple[str, str] | None:
     """The first known token in the value, as (format name, matched text), or None."""
     if len(value) < 16:
         return None
     for name, rx in (*KNOWN_TOKENS, *extra):
-        m = rx.search(value)
+        # a team's pattern that can match the empty string must not flag every value
+        m = next((m for m in rx.finditer(value) if m.group(0)), None)
         if m:
             return name, m.group(0)
     return None

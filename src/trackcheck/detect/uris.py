@@ -6,12 +6,22 @@ import ipaddress
 import re
 from urllib.parse import urlsplit
 
-# scheme://user:password@host — the password part must be non-empty and not a placeholder
+# scheme://user:password@host — the password part must be non-empty and not a placeholder.
+# An interpolation (``${oc.env:DB_USER}``, ``${{ secrets.PW }}``) counts as one piece, so the
+# colon inside it is not taken for the user:password separator.
+_PIECE = r"(?:\$\{[^}]*\}+|\$(?!\{)|[^\s$%s])"  # an interpolation, a lone ``$`` or a char
 _CRED_URI = re.compile(
-    r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://(?P<user>[^\s:/@?#]*):(?P<password>[^\s@/?#]+)@(?P<host>[^\s/?#:]+)"
+    r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://"
+    r"(?P<user>" + _PIECE % ":/@?#" + "*)"
+    r":(?P<password>" + _PIECE % "@/?#" + "+)"
+    r"@(?P<host>" + _PIECE % "/?#:@" + "+)"
 )
-_DB_SCHEMES = ("postgresql", "postgres", "mysql", "mssql", "sqlite", "oracle", "mariadb", "cockroachdb")
-_OBJECT_SCHEMES = ("s3", "s3a", "gs", "gcs", "wasb", "wasbs", "abfs", "abfss", "hdfs", "dbfs", "oss", "r2")
+# passwords that stand for one: interpolations and variables, masks, ``<password>``
+_NOT_A_PASSWORD = re.compile(r"^(?:.*\$\{.*|\$[A-Za-z_]\w*|%\(\w+\)s|<[^<>]*>|[*xX.•]+)$")
+_DB_SCHEMES = (
+    "postgresql", "postgres", "mysql", "mssql", "sqlite", "oracle", "mariadb", "cockroachdb")
+_OBJECT_SCHEMES = (
+    "s3", "s3a", "gs", "gcs", "wasb", "wasbs", "abfs", "abfss", "hdfs", "dbfs", "oss", "r2")
 _HTTP_SCHEMES = ("http", "https", "grpc", "grpcs")
 _WINDOWS_PATH = re.compile(r"^[A-Za-z]:[\\/]")
 
@@ -52,10 +62,8 @@ def is_endpoint(value: str) -> bool:
 def credential_in_uri(value: str) -> re.Match[str] | None:
     """The first ``scheme://user:password@host`` in the value with a real-looking password."""
     for m in _CRED_URI.finditer(value):
-        pw = m.group("password")
-        if pw.startswith("${") or pw in ("***", "****", "xxx", "<password>") or set(pw) <= {"*"}:
-            continue
-        return m
+        if not _NOT_A_PASSWORD.match(m.group("password")):
+            return m
     return None
 
 
@@ -75,7 +83,8 @@ def is_loopback(uri: str) -> bool:
         return False
 
 
-_MODEL_URI = re.compile(r"^models:/(?P<name>[^/@]+)(?:@(?P<alias>[^/]*)|/(?P<ref>[^/]+))?/?(?P<rest>.*)$")
+_MODEL_URI = re.compile(
+    r"^models:/(?P<name>[^/@]+)(?:@(?P<alias>[^/]*)|/(?P<ref>[^/]+))?/?(?P<rest>.*)$")
 
 
 def parse_model_uri(value: str) -> dict[str, str | None] | None:
@@ -87,7 +96,8 @@ def parse_model_uri(value: str) -> dict[str, str | None] | None:
     if not m:
         return None
     ref = m.group("ref")
-    out: dict[str, str | None] = {"name": m.group("name"), "alias": m.group("alias"), "version": None, "stage": None}
+    out: dict[str, str | None] = {
+        "name": m.group("name"), "alias": m.group("alias"), "version": None, "stage": None}
     if ref is not None:
         if ref.isdigit():
             out["version"] = ref

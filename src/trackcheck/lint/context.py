@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Iterator
 
 from trackcheck.lint.document import Document, Node
+from trackcheck.lint.interpolation import analyse
 from trackcheck.policy import Policy
 from trackcheck.rule import Hit
 
@@ -29,6 +31,29 @@ class LintContext:
         """A mapping that holds run tags (``mlflow.tags`` by default, package-qualified)."""
         return node.kind == "mapping" and any(
             node.full_key == b or node.full_key.endswith("." + b) for b in self.policy.run_tags.blocks)
+
+    def mlflow_blocks(self, doc: Document) -> Iterator[Node]:
+        """Mappings of the mlflow config group in Hydra config: the root of a
+        ``config/mlflow/*.yaml`` option (package ``mlflow``) and any ``mlflow:`` block elsewhere."""
+        if not doc.hydra:
+            return
+        g = self.policy.mlflow.group
+        for n in doc.mappings():
+            if n.full_key == g or n.full_key.endswith("." + g):
+                yield n
+
+    @staticmethod
+    def written_as(doc: Document, node: Node, allowed: list[str]) -> bool:
+        """The string is one of ``allowed`` as written (naming conventions compare text, never
+        resolve); ``${ project.name }`` and ``${project.name}`` are the same reference."""
+        value = node.value.strip()
+        if value in allowed:
+            return True
+        if not (doc.hydra and node.is_string and "${" in value):
+            return False
+        i = doc.interpolation(node)
+        refs = {analyse(a).refs[0].strip() for a in allowed if analyse(a).is_pure_ref}
+        return i.error is None and i.is_pure_ref and i.refs[0].strip() in refs
 
     @staticmethod
     def placeholder(doc: Document, node: Node) -> bool:

@@ -208,6 +208,8 @@ def build(path: str, kind: str, text: str, *, config_root: str = "config",
     prefix = doc.package
     try:
         expanded, distinct = _expanded_size(roots)
+        if expanded == distinct and expanded > max_nodes:  # no aliases: simply too big
+            raise _Budget(f"too many nodes: {expanded} is over the {max_nodes}-node limit (max_nodes)", 1)
         if expanded > max_nodes or (expanded > 100_000 and expanded > 20 * distinct):
             raise _Budget(
                 f"alias/anchor expansion bomb: {distinct} nodes expand to {expanded} (max_nodes)", 1)

@@ -68,7 +68,8 @@ def load(target: Target, policy: Policy) -> Document:
 
 
 def _apply_suppressions(doc: Document, found: list[Finding], secret_file: bool, known: set[str],
-                        tc005: Rule | None, policy: Policy) -> tuple[list[Finding], list[Finding], list[Finding]]:
+                        tc005: Rule | None, policy: Policy, not_run: set[str] | None = None,
+                        ) -> tuple[list[Finding], list[Finding], list[Finding]]:
     """Split findings into (reported, suppressed) and report TC005 for suppressions doing nothing."""
     sups = suppress.parse(doc.text) if doc.text else []
     if not sups:
@@ -92,7 +93,7 @@ def _apply_suppressions(doc: Document, found: list[Finding], secret_file: bool, 
     if tc005 is not None:
         from trackcheck.lint.rules.tc005_unused_suppression import suppression_hits
 
-        for h in suppression_hits(doc, sups, known):
+        for h in suppression_hits(doc, sups, known, not_run or set()):
             extra.append(stamp(tc005, h, policy))
     return kept, hidden, extra
 
@@ -119,7 +120,10 @@ def lint(targets: Sequence[Target], policy: Policy, selection: Selection | None 
                 if policy.ignored_for_path(rule.code, hit.path):
                     continue
                 found.append(stamp(rule, hit, policy))
-        kept, hidden, extra = _apply_suppressions(doc, found, target.secret_file, known, tc005, policy)
+        not_run = {r.code for r in RULES
+                   if r not in rules or policy.ignored_for_path(r.code, target.rel)}
+        kept, hidden, extra = _apply_suppressions(doc, found, target.secret_file, known, tc005,
+                                                  policy, not_run)
         report.findings.extend(kept)
         report.findings.extend(f for f in extra if not policy.ignored_for_path("TC005", f.path))
         report.suppressed.extend(hidden)

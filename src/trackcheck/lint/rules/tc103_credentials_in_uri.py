@@ -1,0 +1,56 @@
+"""A URI with a password in its user-info (`scheme://user:password@host`).
+
+## What it does
+Looks at every string of every linted file (Hydra config, CI workflows and other YAML, `.env`,
+`.databrickscfg`, `.netrc`), anywhere in the string, including the text around interpolations
+(`postgresql://mlflow:hunter2@${db.host}/mlflow`), for a URI whose user-info carries a
+password. A password that is itself an interpolation or variable (`${oc.env:DB_PASSWORD}`,
+`${{ secrets.DB_PASSWORD }}`, `$DB_PASSWORD`) or a mask (`****`, `<password>`) is not one.
+
+To give one finding per concern: a URI inside the default of `${oc.env:VAR,DEFAULT}` is
+reported by TC104, and a URI whose password is a known token format (a GitHub or GitLab token
+in a clone URL) by TC110. On a tracking/registry URI key, TC101 reports the literal endpoint
+and this rule the credential: two different facts, two findings. The message shows the URI
+with its password masked.
+
+## Why is this bad?
+The password is in the repository's history for everyone with read access, forever; it also
+reaches every run's logged config and Hydra's `.hydra/config.yaml`. Rotating it is the only fix.
+
+## Example
+```yaml
+db:
+  url: postgresql://mlflow:hunter2@db.internal:5432/mlflow
+```
+
+## Use instead
+```yaml
+db:
+  url: postgresql://mlflow:${oc.env:MLFLOW_DB_PASSWORD}@db.internal:5432/mlflow
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from trackcheck.detect.redact import mask_uri_match
+from trackcheck.detect.uris import credential_in_uri
+from trackcheck.findings import Severity
+from trackcheck.lint.context import LintContext
+from trackcheck.lint.document import Document
+from trackcheck.rule import Hit, Rule
+
+
+def check(doc: Document, ctx: LintContext) -> Iterator[Hit]:
+    for node in doc.strings():
+        if "@" not in node.value or credential_in_uri(node.value) is None:
+            continue  # the cheap test first: then most values need no parsing
+        m = credential_in_uri(ctx.outside_env_defaults(doc, node))
+        if m is None or ctx.token(m.group("password")) is not None:
+            continue  # no credential, or TC110 names the token
+        yield ctx.hit(doc, node, f"credentials in URI in '{node.key}' ({mask_uri_match(m)})",
+                      value=node.value, secret=True)
+
+
+RULE = Rule("TC103", "credentials-in-uri", Severity.ERROR, "lint", check, __doc__ or "")

@@ -1,0 +1,54 @@
+"""A value in a known credential format: a token or key a provider issued.
+
+## What it does
+Looks at every scalar of every linted file (Hydra config, CI workflows and other YAML, `.env`,
+`.databrickscfg`, `.netrc`), in block scalars, lists and flow mappings, anywhere in the string,
+for the formats providers publish: AWS access key ids, Databricks personal access tokens
+(`dapi...`), GitHub and GitLab tokens, Slack tokens and webhooks, Hugging Face tokens (`hf_...`),
+OpenAI and Anthropic keys, Google API keys, Azure storage account keys, private-key blocks,
+JWTs and bearer tokens, plus the policy's `token_patterns`. The message names the format and
+the key, never the token.
+
+To give one finding per concern: a token inside the default of `${oc.env:VAR,DEFAULT}` is
+reported by TC104; a token under a secret-like key (`api_key: sk-...`) is reported here, not
+again by TC111; a token that is the password of a URI is reported here, not again by TC103.
+
+## Why is this bad?
+A committed token is a leaked token: anyone who can read the repository or its history can use
+it until it is revoked. The format says where to revoke it.
+
+## Example
+```yaml
+databricks:
+  token: dapi0123456789abcdef0123456789abcdef
+```
+
+## Use instead
+```yaml
+databricks:
+  token: ${oc.env:DATABRICKS_TOKEN}
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from trackcheck.findings import Severity
+from trackcheck.lint.context import LintContext
+from trackcheck.lint.document import Document
+from trackcheck.rule import Hit, Rule
+
+
+def check(doc: Document, ctx: LintContext) -> Iterator[Hit]:
+    for node in doc.scalars():
+        # the cheap test first: most values hold no token, and then need no parsing
+        found = ctx.token(node.value) and ctx.token(ctx.outside_env_defaults(doc, node))
+        if found is not None:
+            kind, text = found
+            # the token is what is hashed and scrubbed; a key block is the whole value
+            value = node.value if text.startswith("-----BEGIN") else text
+            yield ctx.hit(doc, node, f"{kind} in '{node.key}'", value=value, secret=True)
+
+
+RULE = Rule("TC110", "known-token", Severity.ERROR, "lint", check, __doc__ or "")

@@ -1,0 +1,120 @@
+"""detect.tokens: every known credential format, plus near-misses that must stay clean."""
+
+import re
+
+import pytest
+
+from trackcheck.detect.tokens import KNOWN_TOKENS, find_token
+
+# fake tokens in each provider's published shape; split so that no scanner mistakes this file
+DAPI = "dapi" + "a4c123b1612dd272d1371c17149d4395"
+GHP = "ghp_" + "gLKOmxgJTeKdNnFRIBXuDL7DxtpYlSXpfKtH"
+GHO = "gho_" + "F4vUCsMehGAkWvj7FAc9QeWJKY40uvSwMFLZ"
+GH_PAT = "github_pat_" + "De1f8rESQedUStPKR0CsTy_4Qwb8DwkNhFdnXsiVpzz63FfkCzJr4i0B3JrTAwR4y9ojflj" \
+    "oQoaF1Llqsa"
+GLPAT = "glpat-" + "jAIxNKu8iS2G8NPRVdD5"
+SLACK = "xoxb-" + "866661760313-7215901092815-Nbe3nNyjOq9wMxEhh2FDEEtf"
+HOOK = "https://hooks.slack.com/services/" + "TJGVQ4K7B/BN7XJ8B7T/P3fS2qHx6kwXoIIXGvOoNZYW"
+HF = "hf_" + "2mZp0zVZomHFwUbbYrEqmSM9wCZ7Uw9xfo"
+ANTHROPIC = "sk-ant-" + "api03-goEmvnEN5N1aE6PwZPf1Qh6yYTWmE4lBYOvfZ8Uz"
+OPENAI_PROJ = "sk-proj-" + "DzV8fUkkibjL5DZPjN0MEQ7wjJJibaZUPgHV7iB3m03nbqns"
+OPENAI = "sk-" + "GpWLuqIA1id6Vw5DQL05HA064GiIjHGb3CXlMaXZjljENUhJ"
+GOOGLE = "AIza" + "duRHHJEYXg4JdpmrcXgGCJbW56eCuNGMGmS"
+AZURE = "AccountKey=" + "J59FHz5r1pY4OjE2jBMptUsGr7CmY+uCu3ZR1zTOlUcR64cXQLioDnkHIfxIq2HZt/" \
+    "PlJhx2jIclHkCiHp6bR1=="
+JWT = ("eyJ" + "hbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9" + ".eyJ" + "zdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6"
+       "Im1sIn0" + ".xuI5aHUQPFeNBTxaQWk8JzFalHlsZfYcMMDktXP_tKs")
+KEY_BLOCK = ("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\n"
+             "AAAAAAAAAAEAAAAzAAAAC3NzaC1lZDI1NTE5AAAAI\n-----END OPENSSH PRIVATE KEY-----")
+RSA_HEAD = "-----BEGIN RSA PRIVATE KEY-----"
+PGP_HEAD = "-----BEGIN PGP PRIVATE KEY BLOCK-----"
+BEARER = "Bearer " + "xuI5aHUQPFeNBTxaQWk8JzFalHlsZfYc"
+
+# (value, format name, matched text)
+TOKENS = [
+    ("AKIA" + "IOSFODNN7EXAMPLE", "AWS access key id", "AKIA" + "IOSFODNN7EXAMPLE"),
+    ("key_id = ASIA" + "RIC7PHKQDLMTT7NS", "AWS access key id", "ASIA" + "RIC7PHKQDLMTT7NS"),
+    (DAPI, "Databricks personal access token", DAPI),
+    (DAPI + "-2", "Databricks personal access token", DAPI + "-2"),
+    (f"token={DAPI}", "Databricks personal access token", DAPI),
+    (GHP, "GitHub token", GHP),
+    (GHO, "GitHub token", GHO),
+    (GH_PAT, "GitHub fine-grained token", GH_PAT),
+    (GLPAT, "GitLab token", GLPAT),
+    (SLACK, "Slack token", SLACK),
+    (HOOK, "Slack webhook", HOOK),
+    (HF, "Hugging Face token", HF),
+    (ANTHROPIC, "Anthropic API key", ANTHROPIC),
+    (OPENAI_PROJ, "OpenAI API key", OPENAI_PROJ),
+    (OPENAI, "OpenAI API key", OPENAI),
+    (GOOGLE, "Google API key", GOOGLE),
+    (f"DefaultEndpointsProtocol=https;AccountName=acct;{AZURE};EndpointSuffix=core.windows.net",
+     "Azure storage account key", AZURE),
+    (KEY_BLOCK + "\n", "private key block", KEY_BLOCK),
+    (RSA_HEAD + "\nMIIEpAIBAAKCAQEA", "private key block", RSA_HEAD),
+    (PGP_HEAD, "private key block", PGP_HEAD),
+    (JWT, "JSON web token", JWT),
+    ("Authorization: " + BEARER, "bearer token", BEARER),
+]
+
+NEAR_MISSES = [
+    "3f786850e387550fdab836ed7e6dc881de23001b",  # a git SHA
+    "sha256:" + "e58b081006f7e3dfc967a64cb14028d512c9791e" * 2,  # an image digest
+    "123e4567-e89b-12d3-a456-426614174000",  # a UUID
+    "dapi" + "a4c123b1612dd272d1371c17149d439",  # 31 hex
+    "dapi" + "g4c123b1612dd272d1371c17149d4395",  # not hex
+    "dapi" + "a4c123b1612dd272d1371c17149d43951",  # 33 hex
+    "AKIA" + "IOSFODNN7EXAMPL",  # 15 after the prefix
+    "akia" + "iosfodnn7example",  # lower case
+    "ghp_" + "gLKOmxgJTeKdNnFRIBXuDL7DxtpYlSXpfKt",  # 35 after the prefix
+    "github_pat_short_but_long_enough",
+    "glpat-tooshort",
+    "hf_hub_download_cache_directory_name",
+    "sk-learn-style-package-name",
+    "AIza-is-a-prefix-but-this-is-short",
+    "AccountKey=short==;AccountName=acct",
+    "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8A",
+    "-----BEGIN CERTIFICATE-----\nMIIDdzCCAl+gAwIBAgIEAgAAuTANBgkq",
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9",  # a JWT header alone
+    "Authorization: Bearer ${oc.env:API_TOKEN}",
+    "Authorization: Bearer ${{ secrets.API_TOKEN }}",
+    "bert-base-uncased-tokenizer-name",
+    "${oc.env:DATABRICKS_TOKEN}",
+    "dGhpcyBpcyBqdXN0IGEgbG9uZyBiYXNlNjQgc3RyaW5n",
+    "xoxb",
+    "",
+]
+
+
+@pytest.mark.parametrize(("value", "name", "text"), TOKENS)
+def test_finds(value: str, name: str, text: str) -> None:
+    assert find_token(value) == (name, text)
+
+
+@pytest.mark.parametrize("value", NEAR_MISSES)
+def test_near_misses(value: str) -> None:
+    assert find_token(value) is None
+
+
+def test_every_format_has_a_case() -> None:
+    assert {n for n, _ in KNOWN_TOKENS} == {n for _, n, _ in TOKENS}
+
+
+def test_token_in_the_middle_of_text() -> None:
+    found = find_token(f"export DATABRICKS_TOKEN={DAPI} && run")
+    assert found == ("Databricks personal access token", DAPI)
+
+
+def test_extra_patterns() -> None:
+    extra = [("Acme key", re.compile(r"acme_[0-9a-f]{24}"))]
+    acme = "acme_0123456789abcdef01234567"
+    assert find_token(f"key: {acme}", extra) == ("Acme key", acme)
+    assert find_token("key: acme_0123456789abcdef0123", extra) is None
+    # built-in formats come first
+    assert find_token(f"{DAPI} {acme}", extra) == ("Databricks personal access token", DAPI)
+
+
+def test_pattern_that_matches_empty_does_not_flag_everything() -> None:
+    extra = [("team", re.compile(r"x*"))]
+    assert find_token("an ordinary long value here", extra) is None
+    assert find_token("an ordinary long value xx", extra) == ("team", "xx")

@@ -1,0 +1,145 @@
+"""detect.uris: URI kinds, credentials in user-info, loopback hosts, model URIs."""
+
+import pytest
+
+from trackcheck.detect.uris import (
+    credential_in_uri,
+    is_endpoint,
+    is_loopback,
+    parse_model_uri,
+    uri_kind,
+)
+
+URI_KINDS = [
+    ("http://mlflow.example.com:5000", "tracking"),
+    ("https://mlflow.example.com", "tracking"),
+    ("  https://padded.example.com  ", "tracking"),
+    ("grpc://tracker:443", "tracking"),
+    ("databricks", "databricks"),
+    ("databricks-uc", "databricks"),
+    ("DATABRICKS", "databricks"),
+    ("databricks://my-profile", "databricks"),
+    ("databricks-uc://profile:prefix", "databricks"),
+    ("postgresql://mlflow@db:5432/mlflow", "db"),
+    ("postgresql+psycopg2://mlflow@db/mlflow", "db"),
+    ("mysql://root@db/mlflow", "db"),
+    ("sqlite:///mlflow.db", "db"),
+    ("s3://bucket/artifacts", "object-store"),
+    ("gs://bucket/artifacts", "object-store"),
+    ("abfss://container@account.dfs.core.windows.net/x", "object-store"),
+    ("dbfs:/databricks/mlflow", None),  # no "//": not a URI the scheme table knows
+    ("ftp://files.example.com/x", "uri"),
+    ("file:./mlruns", "file"),
+    ("file:///tmp/mlruns", "file"),
+    ("/mnt/shared/mlruns", "path"),
+    ("./mlruns", "path"),
+    ("../mlruns", "path"),
+    ("~/mlruns", "path"),
+    ("C:\\mlruns", "path"),
+    ("D:/mlruns", "path"),
+    ("models:/churn@prod", "models"),
+    ("runs:/0123abcd/model", "runs"),
+    ("mlruns", None),
+    ("dev", None),
+    ("", None),
+    ("localhost:5000", None),
+    ("my-experiment", None),
+]
+
+
+@pytest.mark.parametrize(("value", "kind"), URI_KINDS)
+def test_uri_kind(value: str, kind: str | None) -> None:
+    assert uri_kind(value) == kind
+
+
+@pytest.mark.parametrize(("value", "endpoint"), [
+    ("https://x.example.com", True), ("databricks", True), ("file:./mlruns", True),
+    ("/data", True), ("s3://b", True), ("models:/m@prod", False), ("runs:/r/model", False),
+    ("10", False), ("dev", False),
+])
+def test_is_endpoint(value: str, endpoint: bool) -> None:
+    assert is_endpoint(value) is endpoint
+
+
+# (value, (user, password, host) or None)
+CREDENTIALS = [
+    ("postgresql://mlflow:hunter2@db:5432/mlflow", ("mlflow", "hunter2", "db")),
+    ("https://alice:s3cr3t!@mlflow.example.com", ("alice", "s3cr3t!", "mlflow.example.com")),
+    ("mysql+pymysql://root:pa:ss@db/x", ("root", "pa:ss", "db")),
+    ("redis://:onlypassword@cache:6379/0", ("", "onlypassword", "cache")),
+    ("see https://bob:pw1234@host.example.com for details", ("bob", "pw1234", "host.example.com")),
+    ("postgresql://${oc.env:DB_USER}:hunter2@db/m", ("${oc.env:DB_USER}", "hunter2", "db")),
+    ("https://user:pw@${oc.env:HOST}:5000", ("user", "pw", "${oc.env:HOST}")),
+    ("mysql://root:$ecret!@db", ("root", "$ecret!", "db")),
+    ("postgresql://mlflow:hunter2@${db.host}/mlflow", ("mlflow", "hunter2", "${db.host}")),
+    # no password, or one that is only a reference / mask / template placeholder
+    ("postgresql://mlflow@db:5432/mlflow", None),
+    ("https://mlflow.example.com:5000/path", None),
+    ("https://user:@host", None),
+    ("postgresql://mlflow:${oc.env:DB_PASSWORD}@db/mlflow", None),
+    ("postgresql://${oc.env:DB_USER}:${oc.env:DB_PASSWORD}@db", None),
+    ("postgresql://${oc.env:DB_USER}@db", None),
+    ("https://u:${{ secrets.PW }}@host", None),
+    ("https://u:$PASSWORD@host", None),
+    ("https://u:%(password)s@host", None),
+    ("postgresql://mlflow:****@db:5432/mlflow", None),
+    ("https://u:xxxx@host", None),
+    ("https://u:<password>@host", None),
+    ("git@github.com:org/repo.git", None),
+    ("user:pass@host", None),  # no scheme: not a URI
+]
+
+
+@pytest.mark.parametrize(("value", "parts"), CREDENTIALS)
+def test_credential_in_uri(value: str, parts: tuple[str, str, str] | None) -> None:
+    m = credential_in_uri(value)
+    if parts is None:
+        assert m is None
+    else:
+        assert m is not None
+        assert (m.group("user"), m.group("password"), m.group("host")) == parts
+        assert value[m.start("password"):m.end("password")] == parts[1]
+
+
+@pytest.mark.parametrize(("uri", "loopback"), [
+    ("http://localhost:5000", True),
+    ("https://LOCALHOST", True),
+    ("http://127.0.0.1:5000", True),
+    ("http://127.0.0.2:8080", True),
+    ("http://[::1]:5000", True),
+    ("http://mlflow.localhost", True),
+    (" http://localhost:5000 ", True),
+    ("http://0.0.0.0:5000", False),
+    ("http://10.0.0.5:5000", False),
+    ("https://mlflow.example.com", False),
+    ("http://localhost.example.com", False),
+    ("http://127.0.0.1.nip.io", False),
+    ("databricks", False),
+    ("file:./mlruns", False),
+    ("http://[not-an-ip", False),
+    ("", False),
+])
+def test_is_loopback(uri: str, loopback: bool) -> None:
+    assert is_loopback(uri) is loopback
+
+
+def _model(name: str, alias: str | None = None, version: str | None = None,
+           stage: str | None = None) -> dict[str, str | None]:
+    return {"name": name, "alias": alias, "version": version, "stage": stage}
+
+
+@pytest.mark.parametrize(("uri", "parsed"), [
+    ("models:/churn@prod", _model("churn", alias="prod")),
+    ("models:/churn/7", _model("churn", version="7")),
+    ("models:/churn/Production", _model("churn", stage="Production")),
+    ("models:/churn/latest", _model("churn", stage="latest")),
+    ("models:/churn", _model("churn")),
+    (" models:/churn@staging ", _model("churn", alias="staging")),
+    ("models:/a.b-c_d@champion", _model("a.b-c_d", alias="champion")),
+    ("runs:/0123abcd/model", None),
+    ("models:/", None),
+    ("churn@prod", None),
+    ("https://x/models:/m@prod", None),
+])
+def test_parse_model_uri(uri: str, parsed: dict[str, str | None] | None) -> None:
+    assert parse_model_uri(uri) == parsed
