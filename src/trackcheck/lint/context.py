@@ -70,6 +70,17 @@ class LintContext:
         return False
 
     @staticmethod
+    def outside_env_defaults(doc: Document, node: Node) -> str:
+        """The value with the literal defaults of its env lookups blanked out: TC104 owns those,
+        so the other secret rules (TC103, TC110, TC111) look only at the rest."""
+        value = node.value
+        if doc.hydra and node.is_string and "oc.env" in value:
+            for d in doc.interpolation(node).env_defaults():
+                if d:
+                    value = value.replace(d, " ")
+        return value
+
+    @staticmethod
     def hit(doc: Document, node: Node, message: str, value: str | None = None, *,
             secret: bool = False, at_key: bool = False) -> Hit:
         line, col = (node.key_line, node.key_column) if at_key and node.key_line else (node.line, node.column)
