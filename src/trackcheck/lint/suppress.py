@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 
 _COMMENT = re.compile(r"#\s*trackcheck\s*:\s*(?P<body>.*)$")
 _DIRECTIVE = re.compile(
-    r'^(?P<kind>ignore-file|ignore)\b(?:\[(?P<codes>[^\]]*)\])?\s*(?:reason\s*=\s*"(?P<reason>[^"]*)")?\s*$'
+    r'^(?P<kind>ignore-file|ignore)\b\s*(?:\[(?P<codes>[^\]]*)\])?\s*'
+    r'(?:reason\s*=\s*(?:"(?P<reason>[^"]*)"|\'(?P<reason1>[^\']*)\'))?\s*$'
 )
+_USAGE = 'expected ignore[CODES] or ignore-file[CODES], optionally followed by reason="..."'
 _CODE = re.compile(r"^TC\d{3}$")
 
 
@@ -20,6 +22,7 @@ class Suppression:
     codes: tuple[str, ...]
     reason: str | None
     malformed: str | None = None  # why it suppresses nothing by construction
+    body: str = ""  # the directive as written: identifies the suppression without its line number
     used: set[str] = field(default_factory=set)
 
 
@@ -37,13 +40,19 @@ def parse(text: str) -> list[Suppression]:
         d = _DIRECTIVE.match(body)
         col = m.start() + 1
         if not d:
-            out.append(Suppression(i, col, False, (), None, f"malformed suppression '{body[:60]}'"))
+            # the comment is not echoed: people paste all sorts of things after a '#'
+            out.append(Suppression(i, col, False, (), None, f"malformed suppression: {_USAGE}",
+                                   body=body))
             continue
         raw = d.group("codes")
-        codes = tuple(c.strip() for c in raw.split(",") if c.strip()) if raw else ()
-        s = Suppression(i, col, d.group("kind") == "ignore-file", codes, d.group("reason"))
+        # codes are case-insensitive, as on the command line
+        codes = tuple(dict.fromkeys(c.strip().upper() for c in (raw or "").split(",") if c.strip()))
+        reason = d.group("reason") if d.group("reason") is not None else d.group("reason1")
+        s = Suppression(i, col, d.group("kind") == "ignore-file", codes, reason, body=body)
         if not codes:
-            s.malformed = f"'{d.group('kind')}' without codes suppresses nothing; name the codes, e.g. {d.group('kind')}[TC101]"
+            kind = d.group("kind")
+            s.malformed = (f"'{kind}' without codes suppresses nothing; name the codes, "
+                           f"e.g. {kind}[TC101]")
         out.append(s)
     return out
 

@@ -44,3 +44,12 @@ def test_env_default_is_left_to_tc104() -> None:
 def test_position_and_key() -> None:
     (f,) = findings_for("TC101", "project: x\nmlflow:\n  tracking_uri: https://mlflow.example.com\n")
     assert (f.line, f.column, f.key, f.path) == (3, 17, "mlflow.tracking_uri", "config/snippet.yaml")
+
+
+@pytest.mark.parametrize("value", ["${{ secrets.MLFLOW_TRACKING_URI }}", "${MLFLOW_TRACKING_URI}",
+                                   "$MLFLOW_TRACKING_URI"])
+def test_ci_and_compose_substitutions_are_the_environment(value: str) -> None:
+    text = f"jobs:\n  train:\n    env:\n      MLFLOW_TRACKING_URI: '{value}'\n"
+    assert findings_for("TC101", text, ".github/workflows/train.yaml") == []
+    literal = "jobs:\n  train:\n    env:\n      MLFLOW_TRACKING_URI: https://mlflow.example.com\n"
+    assert len(findings_for("TC101", literal, ".github/workflows/train.yaml")) == 1

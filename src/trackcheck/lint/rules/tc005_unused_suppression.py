@@ -33,17 +33,24 @@ from trackcheck.lint.suppress import Suppression, is_known_code
 from trackcheck.rule import Hit, Rule
 
 
-def suppression_hits(doc: Document, sups: list[Suppression], known: set[str]) -> Iterator[Hit]:
-    """Called by the runner after suppressions were applied: only then is "unused" known."""
+def suppression_hits(doc: Document, sups: list[Suppression], known: set[str],
+                     not_run: set[str] | frozenset[str] = frozenset()) -> Iterator[Hit]:
+    """Called by the runner after suppressions were applied: only then is "unused" known.
+    A rule that did not run on this file (``--select``/``--ignore``, disabled, a per-path
+    ignore) cannot be said to report nothing: its suppressions are not called unused."""
+    # identity without line numbers: the key on the suppression's line and the directive itself
+    keys = {(n.key_line or n.line): n.key for n in reversed(doc.nodes)}
     for s in sups:
-        key = f"suppression@{s.line}"
+        key = "" if s.file_wide else keys.get(s.line, "")
         if s.malformed:
-            yield Hit(s.malformed, doc.path, key, s.line, s.column, value=f"{s.line}")
+            yield Hit(s.malformed, doc.path, key, s.line, s.column, value=s.body)
             continue
         for code in s.codes:
             if not is_known_code(code, known):
-                yield Hit(f"suppression names unknown code '{code[:20]}'", doc.path, key, s.line, s.column,
-                          value=code)
+                yield Hit(f"suppression names unknown code '{code[:20]}'", doc.path, key, s.line,
+                          s.column, value=code)
+            elif code in not_run:
+                continue
             elif code not in s.used:
                 scope = "this file" if s.file_wide else "this line"
                 yield Hit(f"unused suppression: {code} reports nothing on {scope}", doc.path, key,

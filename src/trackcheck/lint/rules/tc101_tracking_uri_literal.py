@@ -27,6 +27,7 @@ mlflow:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from trackcheck.detect.uris import credential_in_uri, uri_kind
@@ -35,11 +36,16 @@ from trackcheck.lint.context import LintContext
 from trackcheck.lint.document import Document
 from trackcheck.rule import Hit, Rule
 
+# outside Hydra config, the tool's own substitution of a variable or secret
+_SUBSTITUTION = re.compile(r"\$\{\{[^{}]*\}\}|\$\{[A-Za-z_]\w*\}|\$[A-Za-z_]\w*", re.ASCII)
+
 
 def check(doc: Document, ctx: LintContext) -> Iterator[Hit]:
     for node in doc.scalars():
         if not ctx.uri_key(node.name) or ctx.placeholder(doc, node):
             continue
+        if not doc.hydra and _SUBSTITUTION.fullmatch(node.value.strip()):
+            continue  # CI/compose substitution (``${{ secrets.X }}``, ``${VAR}``): the environment
         secret = credential_in_uri(node.value) is not None
         if doc.hydra and node.is_string and "${" in node.value:
             interp = doc.interpolation(node)
