@@ -36,6 +36,8 @@ class AliasPolicy(_Model):
     live: list[str] = Field(default_factory=list)
     stage_to_alias: dict[str, str] = Field(default_factory=dict)
     case_sensitive: bool = True
+    # aliases that mark a version as retired: never deployed (TC210)
+    retired: list[str] = Field(default_factory=list)
 
 
 class RunTagPolicy(_Model):
