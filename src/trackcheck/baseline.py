@@ -3,75 +3,105 @@
 from __future__ import annotations
 
 import json
+import re
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
+from trackcheck.detect.redact import scrub
 from trackcheck.engine import Report
 from trackcheck.findings import Finding
 
 FORMAT = "trackcheck-baseline"
 VERSION = 1
+_FINGERPRINT = re.compile(r"^[0-9a-f]{16,64}$")
 
 
 class BaselineError(Exception):
     """A missing, corrupt or foreign baseline file; the CLI turns it into exit 2."""
 
 
-def render(findings: list[Finding]) -> str:
-    """Deterministic: sorted, no line numbers, no timestamps, no values."""
-    entries = sorted(
-        {(f.rule, f.path, f.key, f.fingerprint) for f in findings},
-        key=lambda e: (e[1], e[0], e[2], e[3]),
-    )
+def render(findings: Iterable[Finding], secrets: Iterable[str] = ()) -> str:
+    """One entry per finding, sorted; no line numbers, no timestamps, no messages, no values.
+
+    ``rule``, ``path`` and ``key`` are there for the reviewer of the file; only the fingerprint
+    decides. Secrets are scrubbed from the readable fields as from every other output (a key
+    path could hold one), which the fingerprint does not depend on.
+    """
+    entries = sorted((f.path, f.rule, f.key, f.fingerprint) for f in findings)
     doc = {
         "format": FORMAT,
         "version": VERSION,
-        "findings": [{"rule": r, "path": p, "key": k, "fingerprint": fp} for r, p, k, fp in entries],
+        "findings": [{"rule": r, "path": p, "key": k, "fingerprint": fp}
+                     for p, r, k, fp in entries],
     }
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return scrub(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", secrets)
 
 
 def write(path: Path, report: Report) -> int:
-    text = render(report.findings)
+    """Write the baseline of ``report``'s reported findings; returns how many.
+
+    An unchanged baseline is left untouched (same bytes, same mtime).
+    """
+    text = render(report.findings, report.secrets)
     try:
+        if path.is_file() and path.read_bytes() == text.encode("utf-8"):
+            return len(report.findings)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, "utf-8")
+        path.write_text(text, "utf-8", newline="\n")
     except OSError as e:
-        raise BaselineError(f"{path}: cannot write baseline ({e.strerror or type(e).__name__})") from None
+        why = e.strerror or type(e).__name__
+        raise BaselineError(f"{path}: cannot write baseline ({why})") from None
     return len(report.findings)
 
 
-def load(path: Path) -> set[str]:
+def load(path: Path) -> Counter[str]:
+    """The fingerprints a baseline accepts, each with how many findings it accepts."""
     try:
         raw = path.read_text("utf-8")
     except FileNotFoundError:
-        raise BaselineError(f"{path}: baseline file not found (create it with --write-baseline)") from None
+        raise BaselineError(
+            f"{path}: baseline file not found (create it with --write-baseline)") from None
     except (OSError, UnicodeDecodeError) as e:
         raise BaselineError(f"{path}: cannot read baseline ({type(e).__name__})") from None
     try:
         doc = json.loads(raw)
     except json.JSONDecodeError as e:
-        raise BaselineError(f"{path}:{e.lineno}: not a trackcheck baseline (invalid JSON)") from None
+        raise BaselineError(
+            f"{path}:{e.lineno}: not a trackcheck baseline (invalid JSON: {e.msg})") from None
+    except RecursionError:
+        raise BaselineError(f"{path}: not a trackcheck baseline (nested too deeply)") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-        raise BaselineError(f"{path}: not a trackcheck baseline (no \"format\": \"{FORMAT}\")")
-    if doc.get("version") != VERSION:
-        raise BaselineError(f"{path}: unsupported baseline version {doc.get('version')!r} (expected {VERSION})")
+        raise BaselineError(f"{path}: not a trackcheck baseline (no \"format\": \"{FORMAT}\"); "
+                            "write one with --write-baseline")
+    version = doc.get("version")
+    if type(version) is not int or version != VERSION:
+        shown = repr(version) if len(repr(version)) < 20 else "?"
+        raise BaselineError(f"{path}: unsupported baseline version {shown} (this trackcheck "
+                            f"reads version {VERSION}); regenerate it with --write-baseline")
     entries = doc.get("findings")
     if not isinstance(entries, list):
-        raise BaselineError(f"{path}: 'findings' must be a list")
-    out = set()
+        raise BaselineError(f"{path}: not a trackcheck baseline ('findings' must be a list)")
+    out: Counter[str] = Counter()
     for i, e in enumerate(entries):
-        if not isinstance(e, dict) or not isinstance(e.get("fingerprint"), str):
-            raise BaselineError(f"{path}: entry {i} has no 'fingerprint'")
-        out.add(e["fingerprint"])
+        fp = e.get("fingerprint") if isinstance(e, dict) else None
+        if not isinstance(fp, str) or not _FINGERPRINT.match(fp):
+            raise BaselineError(f"{path}: baseline entry {i} has no valid 'fingerprint'")
+        out[fp] += 1
     return out
 
 
-def apply(report: Report, fingerprints: set[str]) -> None:
-    """Move findings whose fingerprint is in the baseline to ``report.suppressed``."""
+def apply(report: Report, accepted: Counter[str] | set[str]) -> None:
+    """Move findings the baseline accepts to ``report.suppressed`` (reason ``baseline``).
+
+    An entry accepts one finding: a second finding with the same identity is new.
+    """
+    left = Counter(accepted)
     kept = []
-    for f in report.findings:
-        if f.fingerprint in fingerprints:
+    for f in sorted(report.findings, key=Finding.sort_key):
+        if left[f.fingerprint] > 0:
+            left[f.fingerprint] -= 1
             report.suppressed.append(replace(f, suppressed="baseline"))
         else:
             kept.append(f)
