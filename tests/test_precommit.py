@@ -96,12 +96,27 @@ SAMPLE_NAMES = [
     "README.md",
     "keys.txt",
     "Makefile",
+    "src/train.py",
+    "Train.PY",
+    "scripts/run.sh",
+    "tools/x.bash",
+    "rules.mk",
+    "GNUmakefile",
+    "Dockerfile",
+    "docker/Dockerfile.gpu",
+    "app.dockerfile",
+    "Containerfile",
+    "config/.hydra/overrides.yaml",
+    "notebook.ipynb",
+    "setup.cfg",
+    "Dockerfile-old",
+    "Makefile.am",
 ]
 
 
 @pytest.mark.parametrize("name", SAMPLE_NAMES)
 def test_files_pattern_matches_what_lint_reads(name: str) -> None:
-    """The hook passes exactly the files the built-in policy classifies (YAML and secret files)."""
+    """The hook passes exactly the files ``trackcheck lint`` reads under the built-in policy."""
     policy = load_policy("default")[0]
     assert bool(re.search(str(_hook("trackcheck")["files"]), name)) == (
         classify(name, policy) is not None
