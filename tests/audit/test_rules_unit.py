@@ -305,6 +305,18 @@ def test_tc210_a_changed_situation_is_a_new_finding() -> None:
     assert archived[0].fingerprint != missing[0].fingerprint
 
 
+def test_tc210_retired_aliases_setting(tmp_path: Path) -> None:
+    text = ("models: {churn: {aliases: {prod: 3, retired: 3}, versions: {3: {stage: Archived}}}}\n"
+            "references: {serve.uri: 'models:/churn@prod'}")
+    assert hits("TC210", text.replace("stage: Archived", "stage: None")) == []  # default: archived
+    (h,) = hits("TC210", text)
+    assert "stage 'Archived'" in h.message
+    policy = policy_with(tmp_path, "aliases:\n  retired: [retired]\n"
+                                   "  allowed: [prod, retired]\n  stage_to_alias: {}\n")
+    (h,) = hits("TC210", text, policy)
+    assert "carries 'retired'" in h.message
+
+
 # --- the context ----------------------------------------------------------------------
 def test_context_reads_the_policy() -> None:
     ctx = AuditContext(DEFAULT)
@@ -322,6 +334,10 @@ def test_context_reads_the_policy() -> None:
     (None, "plain prose with a password word", None),
     ("password", "${oc.env:PW}", None),
     ("password", "None", None),
+    ("password", "$DB_PASSWORD", None),
+    ("password", "<your-password>", None),
+    ("password_path", "/run/secrets/db", None),
+    ("auth_token", "true", None),
     ("max_tokens", "4096", None),
 ])
 def test_secret_in_uses_the_shared_classifiers(name: str | None, value: str,

@@ -8,13 +8,14 @@ from functools import cached_property
 from itertools import combinations
 
 from trackcheck.audit.records import ModelRecord, RegistrySnapshot, RunRecord, VersionRecord
-from trackcheck.detect.uris import credential_in_uri
+from trackcheck.detect.keys import is_stand_in
+from trackcheck.detect.uris import credential_in_uri, uri_kind
 from trackcheck.policy import Policy
 from trackcheck.rule import Hit
 
-# registry values that hold nothing: MLflow logs ``None`` as "None"; "${...}" is an unresolved
-# interpolation logged as written, not a secret
-_EMPTY = frozenset({"", "none", "null", "???"})
+# registry values that hold no secret: MLflow logs ``None`` as "None"; flags; "${...}" is an
+# unresolved interpolation logged as written
+_EMPTY = frozenset({"", "none", "null", "???", "true", "false"})
 
 
 @dataclass(frozen=True)
@@ -43,9 +44,11 @@ class TagProblem:
 
 
 def is_placeholder(value: str) -> bool:
-    """A registry value that holds no secret itself: empty, None, ``???``, masked, ``${...}``."""
+    """A registry value that holds no secret itself, as lint's TC111 judges it: empty, None,
+    a flag, a path (the file a secret lives in), a stand-in (``$PW``, ``****``) or ``${...}``."""
     v = value.strip()
-    return v.lower() in _EMPTY or set(v) <= {"*"} or (v.startswith("${") and v.endswith("}"))
+    return (v.lower() in _EMPTY or is_stand_in(v) or uri_kind(v) == "path"
+            or (v.startswith("${") and v.endswith("}")))
 
 
 class AuditContext:
@@ -86,6 +89,19 @@ class AuditContext:
     def alias_case_hint(self, alias: str) -> str | None:
         """The allowed alias this one differs from only by case (``Prod`` → ``prod``)."""
         return next((a for a in self.policy.aliases.allowed if a.lower() == alias.lower()), None)
+
+    def retired_by(self, model: ModelRecord, number: int, version: VersionRecord | None
+                   ) -> str | None:
+        """What marks version ``number`` retired: a retired alias (``aliases.retired``) on it, or
+        a stage that maps to one (``Archived``); None when it is fit to deploy."""
+        retired = self.policy.aliases.retired
+        alias = next((a for a in retired if model.aliases.get(a) == number), None)
+        if alias is not None:
+            return f"carries '{alias}'"
+        stage = version.stage if version is not None else "None"
+        if self.policy.aliases.stage_to_alias.get(stage) in retired:
+            return f"is in stage '{stage}'"
+        return None
 
     # --- runs -------------------------------------------------------------------------
     @staticmethod

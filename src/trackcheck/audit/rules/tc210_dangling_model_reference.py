@@ -4,8 +4,9 @@ registry, or that resolves to an `archived` version.
 ## What it does
 With `trackcheck audit --registry --config PATH`, every `models:/` reference found in the
 committed config is looked up in the registry: the model must exist, the alias must exist on
-it (case-sensitive), and the version it resolves to must not carry `archived` or sit in the
-`Archived` stage. Findings point at the file, line and key of the reference.
+it (case-sensitive), and the version it resolves to must not be retired: carry an alias of
+`aliases.retired` (`archived`) or sit in a stage that maps to one (`Archived`). Findings point
+at the file, line and key of the reference.
 
 ## Why is this bad?
 A deployment config that names a model or alias the registry does not have fails at load
@@ -55,11 +56,11 @@ def check(snapshot: RegistrySnapshot, ctx: AuditContext) -> Iterator[Hit]:
             yield ctx.ref_hit(ref, f"'{ref.key}' names alias '{ref.alias}', which model "
                               f"'{ref.name}' does not have", value=f"{ref.uri}|no-alias")
             continue
-        version = snapshot.version(ref.name, number)
-        archived = "archived" in model.aliases and model.aliases["archived"] == number
-        if archived or (version is not None and version.stage == "Archived"):
-            yield ctx.ref_hit(ref, f"'{ref.key}' resolves {ref.uri} to version {number}, which is "
-                              "archived", value=f"{ref.uri}|archived:{number}")
+        why = ctx.retired_by(model, number, snapshot.version(ref.name, number))
+        if why:
+            yield ctx.ref_hit(ref, f"'{ref.key}' resolves {ref.uri} to version {number}, which "
+                              f"{why} and must not be deployed",
+                              value=f"{ref.uri}|retired:{number}")
 
 
 RULE = Rule("TC210", "dangling-model-reference", Severity.ERROR, "audit", check, __doc__ or "")
