@@ -26,6 +26,7 @@ so tests stay independent of each other and of their order.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import signal
@@ -63,23 +64,31 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _stop(pid: int) -> None:
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _stop(proc: subprocess.Popen) -> None:  # type: ignore[type-arg]
     """Stop the server's process group (uvicorn and its job runner), by the PID we started."""
+    pgid = proc.pid
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pgid, signal.SIGTERM)
     try:
-        os.killpg(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            os.killpg(pid, 0)
-        except ProcessLookupError:
-            return
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pgid, signal.SIGKILL)
+        proc.wait(timeout=10)
+    deadline = time.monotonic() + 5  # the leader is reaped; its children may linger briefly
+    while _group_alive(pgid) and time.monotonic() < deadline:
         time.sleep(0.1)
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+    if _group_alive(pgid):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pgid, signal.SIGKILL)
 
 
 def start_server(root: Path,
@@ -108,7 +117,7 @@ def start_server(root: Path,
         except OSError:
             pass
         if time.monotonic() > deadline:
-            _stop(proc.pid)
+            _stop(proc)
             log.close()
             raise RuntimeError(f"mlflow server not healthy after {timeout:.0f}s")
         time.sleep(0.2)
@@ -122,8 +131,7 @@ def mlflow_server() -> Iterator[MlflowServer]:
     try:
         yield server
     finally:
-        _stop(server.pid)
-        proc.wait(timeout=15)
+        _stop(proc)
 
 
 @pytest.fixture(scope="session")

@@ -208,6 +208,8 @@ def classify(e: BaseException) -> _Failure:
     for x in chain:
         if isinstance(x, requests.exceptions.ConnectionError):
             low = str(x).lower()
+            if "timed out" in low or "timeout" in low:  # urllib3 reports it via MaxRetryError
+                return _Failure("timed out", False)
             if "refused a request" in low:
                 return _Failure("a request to another host was refused", False)
             if "refused" in low:
@@ -294,7 +296,7 @@ class MlflowSource:
         while True:
             remaining = deadline - time.monotonic()
             # MLflow reads these on every request; its own retries stay off (we retry here)
-            seconds = str(max(1, int(remaining)))
+            seconds = str(max(1, round(remaining)))
             os.environ["MLFLOW_HTTP_REQUEST_TIMEOUT"] = seconds
             os.environ["MLFLOW_DATABRICKS_ENDPOINT_HTTP_RETRY_TIMEOUT"] = seconds
             self._store_calls += 1
