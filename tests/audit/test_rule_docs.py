@@ -28,6 +28,7 @@ def test_doc_has_exactly_the_four_sections(rule: Rule) -> None:
     assert rule.engine == "audit" and rule.code.startswith("TC2")
     assert list(doc_sections(rule.doc)) == list(REQUIRED_SECTIONS)
     assert rule.summary and not rule.summary.startswith("#")
+    assert rule.doc.strip().splitlines()[1] == "", "the summary is one line"
 
 
 @pytest.mark.parametrize("rule", RULES, ids=IDS)

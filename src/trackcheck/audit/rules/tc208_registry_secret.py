@@ -1,5 +1,4 @@
-"""A secret or credential URI stored in the registry: model or version tags and descriptions,
-or the params and tags of an aliased version's source run.
+"""A secret or credential URI in registry tags, descriptions, or an aliased version's run.
 
 ## What it does
 Runs the same classifiers as `trackcheck lint` over registry metadata: known token formats

@@ -1,5 +1,4 @@
-"""A committed `models:/name@alias` reference whose model or alias does not exist in the
-registry, or that resolves to an `archived` version.
+"""A committed `models:/name@alias` whose model or alias is missing, or that resolves to `archived`.
 
 ## What it does
 With `trackcheck audit --registry --config PATH`, every `models:/` reference found in the
