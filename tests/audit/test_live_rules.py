@@ -191,6 +191,17 @@ def test_tc208_never_prints_the_secret(audit: Audit) -> None:
     assert "hunter2" not in audit.output and TOKEN[4:] not in audit.output
 
 
+@pytest.mark.parametrize("fmt", ["text", "sarif", "github", "junit"])
+def test_tc208_secrets_stay_out_of_every_format(audit: Audit, mlflow_server: MlflowServer,
+                                                tmp_path: Path, fmt: str) -> None:
+    out = tmp_path / f"report.{fmt}"
+    main(["audit", "--registry", "--tracking-uri", mlflow_server.uri, "--format", fmt,
+          "--select", "TC208", "--show-suppressed", "--output", str(out)])
+    text = out.read_text("utf-8")
+    assert audit.scenarios["TC208"].bad[0] in text  # the finding is there ...
+    assert PASSWORD not in text and TOKEN[4:] not in text  # ... its value is not
+
+
 def test_fingerprints_are_stable_across_audits(audit: Audit, mlflow_server: MlflowServer,
                                                tmp_path: Path) -> None:
     out = tmp_path / "again.json"
