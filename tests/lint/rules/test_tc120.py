@@ -64,14 +64,14 @@ def test_blocks_come_from_the_policy() -> None:
     from trackcheck.policy import load_policy
 
     base = load_policy("default")[0]
-    only_mlflow = base.model_copy(update={"run_tags": base.run_tags.model_copy(
-        update={"blocks": ["mlflow.tags"]})})
+    any_tags = base.model_copy(update={"run_tags": base.run_tags.model_copy(
+        update={"blocks": ["mlflow.tags", "tags"]})})
     text = "# @package model\ntags:\n  owner: alice\n"
-    # the default's trailing `tags` also takes e.g. a logger's tags mapping as run tags
-    assert len(findings_for("TC120", text, rel="config/mlflow/x.yaml")) == 1
-    assert findings_for("TC120", text, rel="config/mlflow/x.yaml", policy=only_mlflow) == []
-    assert len(findings_for("TC120", "tags:\n  owner: a\n", rel="config/mlflow/x.yaml",
-                            policy=only_mlflow)) == 1
+    # the default takes only mlflow.tags: a model's own `tags` mapping is not run tags
+    assert findings_for("TC120", text, rel="config/mlflow/x.yaml") == []
+    # a policy that adds a trailing `tags` block (e.g. a logger's tags) takes it as run tags
+    assert len(findings_for("TC120", text, rel="config/mlflow/x.yaml", policy=any_tags)) == 1
+    assert len(findings_for("TC120", "tags:\n  owner: a\n", rel="config/mlflow/x.yaml")) == 1
 
 
 def test_not_hydra_yaml() -> None:
