@@ -102,6 +102,7 @@ class Policy(_Model):
     lineage: LineagePolicy = LineagePolicy()
     promotable_envs: list[str] | None = None
     training_paths: list[str] = Field(default_factory=list)
+    training_code_paths: list[str] = Field(default_factory=list)
     secret_files: list[str] = Field(default_factory=list)
     non_hydra_yaml: list[str] = Field(default_factory=list)
     rules: dict[str, RuleSetting] = Field(default_factory=dict)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -14,6 +15,11 @@ _SKIP_DIRS = {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache
 _YAML = (".yaml", ".yml")
 # committed templates of .env files are normal; they are scanned for secrets, not flagged as files
 ENV_TEMPLATES = (".env.example", ".env.sample", ".env.template", ".env.dist", ".env.defaults")
+# files that are not YAML but hold what TC170/TC171 look for: command lines and Python sources
+CODE_KINDS = ("python", "shell", "make", "docker")
+_MAKEFILES = ("Makefile", "makefile", "GNUmakefile")
+# Hydra's run directories: ``outputs/<date>/<time>/``, ``multirun/<date>/<time>/<job>/``
+_HYDRA_RUN_DIR = re.compile(r"(?:^|/)(?:outputs|multirun)/\d{4}-\d{2}-\d{2}/")
 
 
 class UsageError(Exception):
@@ -24,7 +30,7 @@ class UsageError(Exception):
 class Target:
     path: Path  # as given / found (not resolved: a symlink loop must stay a path)
     rel: str  # POSIX, relative to the working directory when possible
-    kind: str  # "hydra" | "yaml" | "env" | "ini" | "netrc" | "secret-file"
+    kind: str  # "hydra" | "yaml" | "env" | "ini" | "netrc" | "secret-file" | one of CODE_KINDS
     secret_file: bool  # TC160: the file itself should not be committed
 
 
@@ -47,11 +53,35 @@ def _matches(rel: str, patterns: list[str]) -> bool:
     return False
 
 
+def hydra_output(rel: str) -> bool:
+    """A file Hydra wrote for a run (TC161): in a ``.hydra/`` folder, a ``multirun.yaml``, or
+    under a dated ``outputs/`` or ``multirun/`` run directory."""
+    parts = rel.split("/")
+    return (".hydra" in parts[:-1] or parts[-1] == "multirun.yaml"
+            or bool(_HYDRA_RUN_DIR.search(rel)))
+
+
+def code_kind(name: str) -> str | None:
+    """``python``, ``shell``, ``make`` or ``docker`` by the file name, else None."""
+    low = name.lower()
+    if low.endswith(".py"):
+        return "python"
+    if low.endswith((".sh", ".bash")):
+        return "shell"
+    if name in _MAKEFILES or low.endswith(".mk"):
+        return "make"
+    if name in ("Dockerfile", "Containerfile") or low.endswith(".dockerfile") \
+            or name.startswith("Dockerfile."):
+        return "docker"
+    return None
+
+
 def classify(rel: str, policy: Policy) -> Target | None:
     """Kind of a file by its path, or None when trackcheck has nothing to say about it."""
     name = PurePosixPath(rel).name
     if name.lower().endswith(_YAML):
-        kind = "yaml" if _matches(rel, policy.non_hydra_yaml) else "hydra"
+        # Hydra's saved run config is YAML, not config to compose: no interpolation rules there
+        kind = "yaml" if hydra_output(rel) or _matches(rel, policy.non_hydra_yaml) else "hydra"
         return Target(Path(rel), rel, kind, False)
     if name in ENV_TEMPLATES:
         return Target(Path(rel), rel, "env", False)
@@ -65,6 +95,9 @@ def classify(rel: str, policy: Policy) -> Target | None:
         else:
             kind = "secret-file"
         return Target(Path(rel), rel, kind, True)
+    code = code_kind(name)
+    if code is not None:
+        return Target(Path(rel), rel, code, False)
     return None
 
 
@@ -76,7 +109,7 @@ def discover(args: list[str], policy: Policy, cwd: Path) -> tuple[list[Target], 
             args.append(policy.config_root)
         for entry in sorted(os.listdir(cwd)):
             t = classify(entry, policy)
-            if t is not None and t.kind != "hydra" and t.kind != "yaml":
+            if t is not None and t.kind not in ("hydra", "yaml", *CODE_KINDS):
                 args.append(entry)
     targets: list[Target] = []
     skipped = 0

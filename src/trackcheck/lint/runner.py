@@ -8,9 +8,9 @@ from dataclasses import replace
 
 from trackcheck.engine import Report, Selection, active_rules, stamp
 from trackcheck.findings import Finding
-from trackcheck.lint import suppress
+from trackcheck.lint import pysource, suppress
 from trackcheck.lint.context import LintContext
-from trackcheck.lint.discover import Target
+from trackcheck.lint.discover import CODE_KINDS, Target
 from trackcheck.lint.document import Document, LoadProblem, Node, build, read_text
 from trackcheck.lint.rules import RULES
 from trackcheck.policy import Policy
@@ -63,6 +63,8 @@ def load(target: Target, policy: Policy) -> Document:
     assert text is not None
     if target.kind in ("env", "ini", "netrc"):
         return _flat_document(target, text)
+    if target.kind in CODE_KINDS:  # no YAML nodes: TC170/TC171 parse the text themselves
+        return Document(path=target.rel, kind=target.kind, text=text)
     return build(target.rel, target.kind, text, config_root=policy.config_root,
                  max_depth=policy.max_depth, max_nodes=policy.max_nodes)
 
@@ -72,6 +74,8 @@ def _apply_suppressions(doc: Document, found: list[Finding], secret_file: bool, 
                         ) -> tuple[list[Finding], list[Finding], list[Finding]]:
     """Split findings into (reported, suppressed) and report TC005 for suppressions doing nothing."""
     sups = suppress.parse(doc.text) if doc.text else []
+    if doc.kind == "python" and sups:  # real comments only, not look-alikes in string literals
+        sups = pysource.real_comments(doc.text, sups)
     if not sups:
         return found, [], []
     kept, hidden = [], []

@@ -37,6 +37,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from trackcheck.findings import Severity
+from trackcheck.lint import pysource
 from trackcheck.lint.aliases import alias_sites, owner
 from trackcheck.lint.context import LintContext
 from trackcheck.lint.document import Document
@@ -45,6 +46,9 @@ from trackcheck.rule import Hit, Rule
 
 
 def check(doc: Document, ctx: LintContext) -> Iterator[Hit]:
+    if doc.kind == "python":  # set_registered_model_alias() in training code (training_code_paths)
+        yield from pysource.promotion_hits(doc, ctx)
+        return
     may = ", ".join(ctx.policy.aliases.training_may_declare) or "none"
     for site in alias_sites(doc, ctx):
         if owner(doc, ctx, site) == "TC132":

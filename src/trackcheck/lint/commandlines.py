@@ -1,0 +1,248 @@
+"""Committed command lines: shell words with their positions, and the assignments in them.
+
+A command line is read, never run. Shell scripts, Makefiles and Dockerfiles are split into words
+the way a POSIX shell would (quotes, backslashes, comments, continuation lines); CI steps come
+from the YAML strings under `run:`/`script:`/`command:`/...; `.hydra/overrides.yaml` and
+`hydra.overrides.task` hold one Hydra override per entry. Every ``key=value`` word (a Hydra
+override, ``+key=``/``++key=``/``~key=``, a ``--key=value`` option, an environment assignment)
+and every ``--key value`` pair becomes an :class:`Assignment` located at its file line and column.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from trackcheck.detect.uris import is_loopback, uri_kind
+from trackcheck.lint.document import Document, Node
+
+KINDS = ("shell", "make", "docker")  # files that are command lines through and through
+# YAML keys whose strings (or list items) are command lines: GitHub/GitLab CI, compose, k8s
+COMMAND_KEYS = frozenset({"run", "script", "before_script", "after_script", "command", "args",
+                          "entrypoint", "cmd"})
+ENV_LIST_KEYS = frozenset({"environment", "env"})  # ``- KEY=value`` items (compose)
+_OVERRIDE_LISTS = ("hydra.overrides.task", "hydra.overrides.hydra")
+_ASSIGN = re.compile(r"^(?P<prefix>\+\+|\+|~|--?)?(?P<key>[A-Za-z_][\w.\-@]*)=(?P<value>.*)$", re.S)
+_OPTION = re.compile(r"^--(?P<key>[A-Za-z][\w\-.]*)$")
+# ``$VAR``, ``${VAR}``, ``$(cmd)``, ``$1``, GitHub ``${{ ... }}``, Hydra ``${oc.env:X}``, backticks
+_EXPANSION = re.compile(r"\$[{(A-Za-z_0-9@*#?]|`")
+_MAKE_VAR = re.compile(r"^(?:export\s+|override\s+)?(?P<key>[A-Za-z_][\w.\-]*)\s*(?:::|:|\?|\+|!)?="
+                       r"\s*(?P<value>.*?)\s*(?:#.*)?$")
+_INDEX = re.compile(r"(?:\[\d+\])+$")
+_COMMAND = re.compile(r"[\w./@-]{1,60}")
+_NOT_LITERAL = frozenset({"???", "null", "none", "~", "true", "false"})
+_STAND_IN = re.compile(r"<[^<>]+>|[*xX.]{3,}")  # ``<your-token>``, ``****``
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str  # after quote removal
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """``key=value`` on a command line: ``key`` as written without its ``+``/``~``/``--`` prefix.
+    A ``positional`` one is a plain argument: ``key`` names the command it is passed to."""
+
+    key: str
+    value: str
+    line: int
+    column: int
+    positional: bool = False
+
+    @property
+    def name(self) -> str:
+        """Last key segment, ``-`` read as ``_`` (``--tracking-uri`` → ``tracking_uri``)."""
+        return self.key.split("@", 1)[0].rsplit(".", 1)[-1].replace("-", "_")
+
+    @property
+    def literal(self) -> bool:
+        """The value holds text itself: not empty, not an expansion or a stand-in."""
+        v = unquote(self.value.strip())
+        return bool(v) and not _EXPANSION.search(v) and v.lower() not in _NOT_LITERAL \
+            and not _STAND_IN.fullmatch(v)
+
+
+def unquote(v: str) -> str:
+    return v[1:-1] if len(v) >= 2 and v[0] == v[-1] and v[0] in "'\"" else v
+
+
+def remote_uri(value: str) -> str | None:
+    """Kind of a URI that leaves the machine, or None for loopback, local files and non-URIs.
+
+    Hydra sweeps (``a,b``) count as remote when any of their choices is."""
+    for part in unquote(value.strip()).split(","):
+        kind = uri_kind(part)
+        if kind in (None, "file", "path", "models", "runs") or part.lower().startswith("sqlite:"):
+            continue
+        if not is_loopback(part):
+            return kind
+    return None
+
+
+# --- words ---------------------------------------------------------------------------
+def split_commands(text: str, line: int = 1, column: int = 1) -> list[list[Word]]:
+    """Split shell text into commands of words; never raises (an open quote runs to the end)."""
+    commands: list[list[Word]] = []
+    words: list[Word] = []
+    buf: list[str] = []
+    start: tuple[int, int] | None = None
+    i, n = 0, len(text)
+
+    def end_word() -> None:
+        nonlocal buf, start
+        if start is not None:
+            words.append(Word("".join(buf), *start))
+        buf, start = [], None
+
+    def end_command() -> None:
+        nonlocal words
+        end_word()
+        if words:
+            commands.append(words)
+        words = []
+
+    while i < n:
+        c = text[i]
+        if c == "\\" and i + 1 < n:
+            if text[i + 1] == "\n":  # continuation line
+                i, line, column = i + 2, line + 1, 1
+                continue
+            start = start or (line, column)
+            buf.append(text[i + 1])
+            i, column = i + 2, column + 2
+            continue
+        if c in "'\"":
+            start = start or (line, column)
+            j = i + 1
+            while j < n and text[j] != c:
+                if c == '"' and text[j] == "\\" and j + 1 < n and text[j + 1] in '"\\$`\n':
+                    j += 1
+                buf.append(text[j])
+                j += 1
+            for ch in text[i:j + 1]:
+                line, column = (line + 1, 1) if ch == "\n" else (line, column + 1)
+            i = j + 1
+            continue
+        if c == "#" and start is None:
+            while i < n and text[i] != "\n":
+                i += 1
+            continue
+        if c == "\n" or c in ";&|":
+            end_command()
+        elif c in " \t\r":
+            end_word()
+        else:
+            start = start or (line, column)
+            buf.append(c)
+        line, column = (line + 1, 1) if c == "\n" else (line, column + 1)
+        i += 1
+    end_command()
+    return commands
+
+
+def assignments(words: list[Word], *, options: bool = True,
+                arguments: bool = False) -> Iterator[Assignment]:
+    """``key=value`` words, ``--key value`` pairs when ``options``, and, when ``arguments``, the
+    other words long enough to hold a credential (for a token passed as a plain argument)."""
+    command = next((w.text for w in words if not _ASSIGN.match(w.text)), "")
+    command = command if _COMMAND.fullmatch(command) else "command"
+    taken = -1
+    for k, w in enumerate(words):
+        m = _ASSIGN.match(w.text)
+        o = _OPTION.match(w.text) if options and not m else None
+        if m:
+            yield Assignment(m.group("key"), m.group("value"), w.line, w.column)
+        elif o and k + 1 < len(words) and not words[k + 1].text.startswith("-"):
+            nxt, taken = words[k + 1], k + 1
+            yield Assignment(o.group("key"), nxt.text, nxt.line, nxt.column)
+        elif arguments and k != taken and len(w.text) >= 16 and w.text != command:
+            yield Assignment(command, w.text, w.line, w.column, positional=True)
+
+
+# --- per kind of file ------------------------------------------------------------------
+def _make(text: str) -> Iterator[Assignment]:
+    lines = text.split("\n")
+    for no, raw in enumerate(lines, 1):
+        m = None if raw.startswith("\t") else _MAKE_VAR.match(raw)
+        if m and not re.match(r"^\S+=\S", raw.strip()):  # ``A=b`` alone is left to the word split
+            yield Assignment(m.group("key"), m.group("value"), no, m.start("value") + 1)
+            lines[no - 1] = ""
+    for cmd in split_commands("\n".join(lines)):
+        yield from assignments(cmd, arguments=True)
+
+
+def _docker(text: str) -> Iterator[Assignment]:
+    for cmd in split_commands(text):
+        head = cmd[0].text.upper()
+        if head == "ENV" and len(cmd) >= 3 and "=" not in cmd[1].text:  # legacy ``ENV KEY value``
+            value = " ".join(w.text for w in cmd[2:])
+            yield Assignment(cmd[1].text, value, cmd[2].line, cmd[2].column)
+            continue
+        if len(cmd) > 1 and cmd[1].text.startswith("["):  # exec form: ["python", "x=y"]
+            cmd = [Word(w.text.strip("[],"), w.line, w.column) for w in cmd]
+        yield from assignments(cmd, arguments=True)
+
+
+def _yaml(doc: Document) -> Iterator[Assignment]:
+    lines = doc.text.split("\n")
+    cursor = [0, 0]
+    overrides_file = PurePosixPath(doc.path).name == "overrides.yaml"
+    for node in doc.strings():
+        parent = _INDEX.sub("", node.key)
+        owner = node.name or parent.rsplit(".", 1)[-1]
+        if parent.endswith(_OVERRIDE_LISTS) or (overrides_file and parent == "" and not node.name):
+            words = [[Word(node.value, node.line, node.column)]]  # one override per entry
+        elif owner in ENV_LIST_KEYS and not node.name:
+            words = [[Word(node.value, node.line, node.column)]]
+        elif owner in COMMAND_KEYS:
+            words = split_commands(node.value, node.line, node.column)
+        else:
+            continue
+        for cmd in words:
+            for a in assignments(cmd):
+                yield _locate(a, node, lines, cursor)
+
+
+def _locate(a: Assignment, node: Node, lines: list[str], cursor: list[int]) -> Assignment:
+    """Where the assignment stands in the file: searched from the scalar's start, since block and
+    quoted scalars do not keep the columns of their text."""
+    first = (node.line - 1, node.column - 1)
+    if (cursor[0], cursor[1]) < first:
+        cursor[0], cursor[1] = first
+    last = min(len(lines), node.line + node.value.count("\n") + 50)
+    for needle in (a.key + "=", a.value):
+        for no in range(cursor[0], last):
+            col = lines[no].find(needle, cursor[1] if no == cursor[0] else 0) if needle else -1
+            if col >= 0:
+                cursor[0], cursor[1] = no, col + len(needle)
+                while col > 0 and lines[no][col - 1] in "+~-":  # the override's own prefix
+                    col -= 1
+                return Assignment(a.key, a.value, no + 1, col + 1)
+    return Assignment(a.key, a.value, node.line, node.column)
+
+
+_cache: tuple[Document, list[Assignment]] | None = None
+
+
+def from_document(doc: Document) -> list[Assignment]:
+    """Every assignment on the command lines of a document (cached for the document in hand)."""
+    global _cache
+    if _cache is not None and _cache[0] is doc:
+        return _cache[1]
+    if doc.kind == "shell":
+        found = [a for cmd in split_commands(doc.text) for a in assignments(cmd, arguments=True)]
+    elif doc.kind == "make":
+        found = list(_make(doc.text))
+    elif doc.kind == "docker":
+        found = list(_docker(doc.text))
+    elif doc.nodes:
+        found = list(_yaml(doc))
+    else:
+        found = []
+    _cache = (doc, found)
+    return found

@@ -1,0 +1,87 @@
+"""A committed command line that points runs at a remote tracking server or passes a secret.
+
+## What it does
+Reads the command lines a repository commits: shell scripts, Makefiles, Dockerfiles, the
+`run:`/`script:`/`command:`/`args:` strings of CI workflows and compose or Kubernetes files,
+and the overrides Hydra saved in `.hydra/overrides.yaml` (and `hydra.overrides.task`). It
+reports an override or assignment of a tracking or registry URI key (`mlflow.tracking_uri=`,
+`+mlflow.registry_uri=`, `--tracking-uri`, `MLFLOW_TRACKING_URI=`) to an endpoint off this
+machine, and a secret passed on the command line: a secret-like key with a literal value
+(`db.password=hunter2`), any override whose value is a known token (`+auth.token=dapi...`) or
+a URI with a password, and in scripts, Makefiles and Dockerfiles a known token anywhere, even
+as the default of `${TOKEN:-...}` (in YAML files TC110 and TC103 report tokens and URIs with a
+password in every string, so they are not reported twice). A loopback server
+(`http://127.0.0.1:5000`, `localhost`) and a local store (`file:./mlruns`,
+`sqlite:///mlflow.db`) are the "local debugging only" case and pass; so do expansions
+(`$MLFLOW_TRACKING_URI`, `${{ secrets.TOKEN }}`, `$(cat ...)`), which are not literals.
+
+## Why is this bad?
+A script or CI step that overrides the tracking URI sends everyone's runs to whatever server
+was written there, whatever the environment says; a secret on a command line lands in the
+repository, in shell history, in process listings and in Hydra's saved `overrides.yaml`.
+
+## Example
+```yaml
+jobs:
+  train:
+    steps:
+      - run: python train.py mlflow.tracking_uri=https://mlflow.internal.example.com
+```
+
+## Use instead
+```yaml
+jobs:
+  train:
+    env:
+      MLFLOW_TRACKING_URI: ${{ secrets.MLFLOW_TRACKING_URI }}
+    steps:
+      - run: python train.py
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from trackcheck.detect.uris import credential_in_uri
+from trackcheck.findings import Severity
+from trackcheck.lint import commandlines
+from trackcheck.lint.commandlines import Assignment, remote_uri, unquote
+from trackcheck.lint.context import LintContext
+from trackcheck.lint.document import Document
+from trackcheck.rule import Hit, Rule
+
+
+def _problem(a: Assignment, value: str, ctx: LintContext,
+             yaml: bool) -> tuple[str, str, bool] | None:
+    """(message, offending value, whether it is a secret), or None."""
+    token = None if yaml else ctx.token(value)
+    if a.positional or not a.literal:  # a token stays one even inside ``${T:-dapi...}``
+        return (f"command line passes a {token[0]} to '{a.key}'", token[1], True) if token else None
+    if ctx.uri_key(a.name) or ctx.uri_key(a.name.upper()):
+        kind = remote_uri(value)
+        env = "MLFLOW_REGISTRY_URI" if "registry" in a.name.lower() else "MLFLOW_TRACKING_URI"
+        return (f"command line points '{a.key}' at a remote endpoint ({kind}); leave it to {env} "
+                "(a loopback URI is fine for local debugging)", value,
+                credential_in_uri(value) is not None) if kind else None
+    if token is not None:
+        return f"command line passes a {token[0]} in '{a.key}'", token[1], True
+    if yaml and (ctx.token(value) or credential_in_uri(value)):
+        return None  # in YAML, TC110 and TC103 report these in every string: not twice
+    if credential_in_uri(value) is not None:
+        return f"command line passes a URI with a password in '{a.key}'", value, True
+    if ctx.secret_key(a.name):
+        return f"command line passes a literal secret in secret-like '{a.key}'", value, True
+    return None
+
+
+def check(doc: Document, ctx: LintContext) -> Iterator[Hit]:
+    yaml = doc.kind not in commandlines.KINDS
+    for a in commandlines.from_document(doc):
+        found = _problem(a, unquote(a.value.strip()), ctx, yaml)
+        if found is not None:
+            message, value, secret = found
+            yield Hit(message, doc.path, a.key, a.line, a.column, value=value, secret=secret)
+
+
+RULE = Rule("TC170", "tracking-uri-override", Severity.ERROR, "lint", check, __doc__ or "")
