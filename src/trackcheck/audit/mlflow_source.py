@@ -225,14 +225,15 @@ def classify(e: BaseException) -> _Failure:
             return _Failure("malformed response", False)
     if "not in a valid JSON format" in texts:
         return _Failure("malformed response (not JSON)", False)
+    if "out-of-date database schema" in texts:
+        return _Failure("the store's schema is out of date for this MLflow "
+                        "('mlflow db upgrade' is a write: not the audit's job)", False)
+    if any(w in texts for w in ("readonly database", "no such table", "file is not a database")):
+        return _Failure("not an MLflow store that can be read without writing to it (empty, "
+                        "not MLflow's, or from another MLflow version)", False)
     for x in chain:
         if isinstance(x, MlflowException):
             code = getattr(x, "error_code", "") or ""
-            if "readonly database" in str(x) or "no such table" in str(x):
-                return _Failure("not an MLflow store this version can read without writing "
-                                "(empty, not MLflow, or needs 'mlflow db upgrade')", False)
-            if "out-of-date database schema" in str(x):
-                return _Failure("store schema is out of date ('mlflow db upgrade' needed)", False)
             status = x.get_http_status_code()
             if isinstance(x, RestException) or code not in ("INTERNAL_ERROR", ""):
                 first = str(x).splitlines()[0][:160] if str(x) else code
@@ -337,8 +338,10 @@ class MlflowSource:
             except SourceError:
                 raise
             except Exception as e:  # noqa: BLE001
-                raise SourceError(f"registry {self.registry}: cannot open "
-                                  f"({classify(e).what})") from None
+                what = classify(e).what
+                if what == type(e).__name__:
+                    what = f"cannot open it ({what})"
+                raise SourceError(f"registry {self.registry}: {what}") from None
             snap = self._read(client, say)
         snap.requests = counter.count if counter.count else self._store_calls
         return snap
@@ -385,7 +388,8 @@ class MlflowSource:
                                            experiment_ids=experiments[j:j + step],
                                            filter_string=f"attributes.run_id IN ({ids})",
                                            run_view_type=ViewType.ALL,
-                                           max_results=max(len(batch), 1)):
+                                           # one more than asked: no empty trailing page
+                                           max_results=len(batch) + 1):
                         snap.runs[run.info.run_id] = run_record(run)
                 say(f"models {len(snap.models)}, versions {len(snap.versions)}, "
                     f"runs {len(snap.runs)}/{len(wanted)}")
