@@ -66,6 +66,13 @@ def build_parser() -> argparse.ArgumentParser:
     lint = sub.add_parser("lint", help="lint config files and directories (offline)")
     lint.add_argument("paths", nargs="*", metavar="PATH",
                       help="files and directories (default: the config root and secret files at the root)")
+    lint.add_argument("--fix", action="store_true",
+                      help="apply safe fixes to Hydra config, then report what remains")
+    lint.add_argument("--unsafe-fixes", action="store_true",
+                      help="with --fix or --diff, also apply fixes that may change what a "
+                           "config means")
+    lint.add_argument("--diff", action="store_true",
+                      help="print the fixes as a unified diff and write nothing (exit 1 if any)")
     _common(lint)
 
     audit = sub.add_parser("audit", help="audit the live MLflow Model Registry (read-only)")
@@ -169,7 +176,51 @@ def cmd_lint(args: argparse.Namespace) -> int:
     report = lint(targets, policy, _selection(args))
     if skipped:
         report.summary["skipped"] = skipped
+    if args.fix or args.diff:
+        return _lint_fix(args, policy, targets, report)
     return _finish(report, args)
+
+
+def _lint_fix(args: argparse.Namespace, policy, targets, report) -> int:  # type: ignore[no-untyped-def]
+    """``--fix`` / ``--diff``: fix the reported findings, lint again, report what remains."""
+    from trackcheck import baseline
+    from trackcheck.lint import fix
+
+    if not fix.available():
+        raise CliError("fixes need ruamel.yaml: pip install 'ruamel.yaml>=0.18'", EXIT_FAILED)
+    if args.diff and args.write_baseline:
+        raise CliError("--diff writes nothing: it cannot be combined with --write-baseline",
+                       EXIT_USAGE)
+    if args.baseline:  # baselined findings are accepted as they are: not fixed
+        try:
+            baseline.apply(report, baseline.load(Path(args.baseline)))
+        except baseline.BaselineError as e:
+            raise CliError(str(e), EXIT_USAGE) from None
+    result = fix.plan(targets, report, policy, unsafe=args.unsafe_fixes)
+    if not args.quiet:
+        for note in result.notes():
+            print(f"trackcheck: {note}", file=sys.stderr)
+    for note in result.rotation_notes(applied=not args.diff):
+        print(f"trackcheck: {note}", file=sys.stderr)
+    fixed, files = len(result.outcomes("fixed")), len(result.changed)
+    more = len(result.outcomes("unsafe"))
+    hint = f"; {more} more fixable with --unsafe-fixes" if more else ""
+    if args.diff:
+        _emit(result.diff(), args.output)
+        if not args.quiet:
+            print(f"trackcheck: would fix {fixed} finding(s) in {files} file(s){hint}",
+                  file=sys.stderr)
+        return EXIT_FINDINGS if result.changed and not args.exit_zero else EXIT_OK
+    errors = result.write()
+    for err in errors:
+        print(f"trackcheck: {err}", file=sys.stderr)
+    if not args.quiet:
+        print(f"trackcheck: fixed {fixed} finding(s) in {files - len(errors)} file(s){hint}",
+              file=sys.stderr)
+    if not result.changed and not args.baseline:  # nothing changed: the report stands
+        return _finish(report, args)
+    args.fix = False  # what remains: the whole lint again, on the fixed files
+    return cmd_lint(args)
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
