@@ -183,8 +183,9 @@ def audit(args: argparse.Namespace, policy: Policy, selection: Selection) -> Rep
     tracking, registry = registry_uris(getattr(args, "tracking_uri", None), os.environ, cwd)
     paths = getattr(args, "config", None) or []
     refs = config_refs(paths, policy, cwd) if paths else []
-    timeout = float(getattr(args, "timeout", 10.0) or 10.0)
-    if timeout <= 0:
+    timeout = getattr(args, "timeout", None)
+    timeout = 10.0 if timeout is None else float(timeout)
+    if not timeout > 0:
         raise AuditError("--timeout must be a positive number of seconds", EXIT_USAGE)
     snapshot = read_registry(tracking, registry, timeout)
     return check(snapshot, policy, selection, refs, cwd)
