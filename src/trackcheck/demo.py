@@ -1,0 +1,130 @@
+"""``python -m trackcheck.demo``: lint config/ and audit a throwaway local registry built for it.
+
+The demo builds ``.demo/mlflow.db`` (rebuilt on every run, never committed) through the real
+MLflow client: the template's registered model with a clean lifecycle (``dev`` → ``staging`` →
+``prod``, finished runs with the run tags, a git commit and a dataset input with its digest)
+plus planted problems of the kind a real registry accumulates. Then it runs, as a newcomer
+would, ``trackcheck lint config`` and ``trackcheck audit --registry --config config`` on it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+DEMO_DIR = Path(".demo")
+DB = DEMO_DIR / "mlflow.db"
+URI = f"sqlite:///{DB.as_posix()}"
+PLANTED = [
+    ("TC203", "version 1 still sits in the deprecated 'Archived' stage"),
+    ("TC201", "version 3 carries both 'staging' and 'archived'"),
+    ("TC206", "version 3 comes from a debug run"),
+    ("TC207", "version 3's run logged no git commit and no dataset input with a digest"),
+]
+
+
+def _model_name(config: Path) -> str:
+    """The registered model's name: the template registers ``${project.name}``."""
+    import yaml
+
+    try:
+        data = yaml.safe_load((config / "config.yaml").read_text("utf-8")) or {}
+        return str(data["project"]["name"])
+    except (OSError, KeyError, TypeError, yaml.YAMLError):
+        return "churn-model"
+
+
+def _tags(model: str, env: str, debug: bool, intent: str, git: str | None) -> dict[str, str]:
+    tags = {"project": model, "env": env, "model_name": "gbm", "data_name": "churn-2024q4",
+            "debug": str(debug).lower(), "lifecycle_intent": intent}
+    if git:
+        tags["mlflow.source.git.commit"] = git
+    return tags
+
+
+def build_registry(model: str) -> None:
+    """Seed ``.demo/mlflow.db`` through the real MLflow client (this writes: it is the demo)."""
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    os.environ.setdefault("MLFLOW_CONFIGURE_LOGGING", "false")
+    import logging
+
+    logging.getLogger("mlflow").setLevel(logging.ERROR)
+    logging.getLogger("alembic").setLevel(logging.ERROR)
+    from mlflow import MlflowClient
+    from mlflow.entities import Dataset, DatasetInput
+
+    shutil.rmtree(DEMO_DIR, ignore_errors=True)
+    DEMO_DIR.mkdir()
+    client = MlflowClient(tracking_uri=URI, registry_uri=URI)
+    artifacts = (DEMO_DIR / "artifacts").resolve().as_uri()
+    exp = client.create_experiment(model, artifact_location=artifacts)
+    client.create_registered_model(model, description="Churn classifier (trackcheck demo)",
+                                   tags={"team": "ml-platform"})
+
+    def version(tags: dict[str, str], digest: str | None, aliases: list[str]) -> int:
+        run = client.create_run(exp, tags=tags, run_name="gbm").info.run_id
+        client.log_param(run, "learning_rate", "0.05")
+        if digest:
+            ds = Dataset(name="churn-2024q4", digest=digest, source_type="dvc",
+                         source='{"uri": "data/churn-2024q4.parquet.dvc"}')
+            client.log_inputs(run, datasets=[DatasetInput(ds)])
+        client.set_terminated(run, "FINISHED")
+        mv = client.create_model_version(model, source=f"mlflow-artifacts:/{exp}/{run}/model",
+                                         run_id=run, await_creation_for=0)
+        for alias in aliases:
+            client.set_registered_model_alias(model, alias, mv.version)
+        return int(mv.version)
+
+    sha = "3f2a9c0d5e7b41a8c6f90e2d4b1a7c3e5f608d9b"
+    v1 = version(_tags(model, "prod", False, "staging", sha), "a41c9e07", ["archived"])
+    with warnings.catch_warnings():  # stages are deprecated: exactly what TC203 is about
+        warnings.simplefilter("ignore")
+        client.transition_model_version_stage(model, str(v1), "Archived")
+    version(_tags(model, "prod", False, "staging", sha), "b7d2e113", ["prod"])
+    version(_tags(model, "dev", True, "dev", None), None, ["staging", "archived"])
+    version(_tags(model, "dev", False, "dev", sha), "c90f4a52", ["dev"])
+
+
+def _run(title: str, args: list[str]) -> int:
+    print(f"\n$ trackcheck {' '.join(args)}    # {title}", flush=True)
+    p = subprocess.run([sys.executable, "-m", "trackcheck", *args], text=True,
+                       capture_output=True, env={**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"})
+    sys.stdout.write(p.stdout)
+    sys.stdout.write(p.stderr)
+    print(f"(exit {p.returncode})", flush=True)
+    return p.returncode
+
+
+def main() -> int:
+    start = time.monotonic()
+    config = Path("config")
+    model = _model_name(config)
+    print(f"trackcheck demo: building a throwaway registry in {DB} for model '{model}' ...",
+          flush=True)
+    try:
+        build_registry(model)
+    except ImportError:
+        print("the demo needs MLflow: pip install 'trackcheck[registry]'", file=sys.stderr)
+        return 3
+    lint_args = ["lint", str(config)] if config.is_dir() else ["lint"]
+    _run("the committed config, offline", lint_args)
+    audit_args = ["audit", "--registry", "--tracking-uri", URI]
+    if config.is_dir():
+        audit_args += ["--config", str(config)]
+    code = _run("the live registry, read-only", audit_args)
+    print(f"\nDone in {time.monotonic() - start:.1f}s. The audit exits {code} on purpose: the demo "
+          "registry was seeded with a clean prod lifecycle plus planted problems:")
+    for rule, what in PLANTED:
+        print(f"  {rule}  {what}")
+    print(f"Explore: trackcheck rules TC201 | trackcheck audit --registry --tracking-uri {URI} "
+          "--format json")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
