@@ -11,7 +11,7 @@ $(BIN)/python:
 
 setup: $(BIN)/python
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e ".[registry,dev]"
+	$(BIN)/python -m pip install -q -e ".[registry,hydra,dev]"
 
 demo: setup
 	MLFLOW_DISABLE_TELEMETRY=true $(BIN)/python -m trackcheck.demo

@@ -67,6 +67,17 @@ class LineagePolicy(_Model):
     require_dataset_digest: bool = True
 
 
+class Entrypoint(_Model):
+    """A training entrypoint that ``lint --compose`` composes with Hydra: a primary config, the
+    override sets it is launched with, and the groups whose every option is composed in turn."""
+
+    config: str = Field(min_length=1)  # primary config name in the config dir (``config``)
+    config_dir: str | None = None  # default: ``config_root``
+    overrides: list[list[str]] = Field(default_factory=lambda: [[]])  # ``[[], [experiment=foo]]``
+    # groups whose every option is composed on top of each override set; ``all``: every group
+    sweep: list[str] | Literal["all"] = "all"
+
+
 class RuleSetting(_Model):
     enabled: bool = True
     severity: Severity | None = None
@@ -105,6 +116,7 @@ class Policy(_Model):
     training_code_paths: list[str] = Field(default_factory=list)
     secret_files: list[str] = Field(default_factory=list)
     non_hydra_yaml: list[str] = Field(default_factory=list)
+    entrypoints: list[Entrypoint] = Field(default_factory=list)
     rules: dict[str, RuleSetting] = Field(default_factory=dict)
     per_path_ignores: dict[str, list[str]] = Field(default_factory=dict)
     max_file_bytes: int = Field(5_000_000, gt=0)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from trackcheck.engine import Report, Selection, active_rules, stamp
 from trackcheck.findings import Finding
@@ -15,6 +17,9 @@ from trackcheck.lint.document import Document, LoadProblem, Node, build, read_te
 from trackcheck.lint.rules import RULES
 from trackcheck.policy import Policy
 from trackcheck.rule import Rule
+
+if TYPE_CHECKING:  # the compose module, and Hydra behind it, load only for --compose
+    from trackcheck.lint.compose import Entry
 
 _ENV_LINE = re.compile(r"^\s*(?:export\s+)?(?P<key>[A-Za-z_][A-Za-z0-9_.\-]*)\s*[=:]\s*(?P<value>.*?)\s*$")
 _INI_LINE = re.compile(r"^\s*(?P<key>[A-Za-z_][A-Za-z0-9_.\-]*)\s*[=:]\s*(?P<value>.*?)\s*$")
@@ -102,7 +107,10 @@ def _apply_suppressions(doc: Document, found: list[Finding], secret_file: bool, 
     return kept, hidden, extra
 
 
-def lint(targets: Sequence[Target], policy: Policy, selection: Selection | None = None) -> Report:
+def lint(targets: Sequence[Target], policy: Policy, selection: Selection | None = None,
+         compose: Sequence[Entry] | None = None) -> Report:
+    """Lint ``targets`` file by file; with ``compose`` (``--compose``), also compose those Hydra
+    entrypoints and check the composed configs (see ``trackcheck.lint.compose``)."""
     selection = selection or Selection()
     ctx = LintContext(policy)
     rules = active_rules(RULES, policy, selection)
@@ -110,30 +118,82 @@ def lint(targets: Sequence[Target], policy: Policy, selection: Selection | None 
     tc005 = next((r for r in rules if r.code == "TC005"), None)
     report = Report(engine="lint")
     n_files = 0
+    deferred: list[tuple[Target, Document, list[Finding]]] = []
     for target in targets:
         n_files += 1
         doc = load(target, policy)
         doc.secret_file = target.secret_file
-        found: list[Finding] = []
-        for rule in rules:
-            if rule.code == "TC005":
-                continue
-            for hit in rule.check(doc, ctx):
-                if hit.secret and hit.value:
-                    report.secrets.add(hit.value)
-                if policy.ignored_for_path(rule.code, hit.path):
-                    continue
-                found.append(stamp(rule, hit, policy))
-        not_run = {r.code for r in RULES
-                   if r not in rules or policy.ignored_for_path(r.code, target.rel)}
-        kept, hidden, extra = _apply_suppressions(doc, found, target.secret_file, known, tc005,
-                                                  policy, not_run)
-        report.findings.extend(kept)
-        report.findings.extend(f for f in extra if not policy.ignored_for_path("TC005", f.path))
-        report.suppressed.extend(hidden)
+        found = _check(doc, rules, ctx, policy, report)
+        if compose and doc.hydra:  # composed verdicts may replace or join these
+            deferred.append((target, doc, found))
+            continue
+        _settle(report, doc, found, target.rel, target.secret_file, known, tc005, policy, rules)
     report.summary = {"files": n_files}
+    if compose:
+        _compose(report, compose, policy, ctx, rules, deferred, known, tc005)
     report.sort()
     return report
+
+
+def _check(doc: Document, rules: Sequence[Rule], ctx: LintContext, policy: Policy,
+           report: Report) -> list[Finding]:
+    found: list[Finding] = []
+    for rule in rules:
+        if rule.code == "TC005":
+            continue
+        for hit in rule.check(doc, ctx):
+            if hit.secret and hit.value:
+                report.secrets.add(hit.value)
+            if policy.ignored_for_path(rule.code, hit.path):
+                continue
+            found.append(stamp(rule, hit, policy))
+    return found
+
+
+def _settle(report: Report, doc: Document, found: list[Finding], rel: str, secret_file: bool,
+            known: set[str], tc005: Rule | None, policy: Policy, rules: Sequence[Rule],
+            not_judged: frozenset[str] = frozenset()) -> None:
+    """Apply the file's suppressions and add what stays to the report; suppressions of
+    ``not_judged`` codes are never called unused (TC005)."""
+    not_run = {r.code for r in RULES if r not in rules or policy.ignored_for_path(r.code, rel)}
+    not_run |= not_judged
+    kept, hidden, extra = _apply_suppressions(doc, found, secret_file, known, tc005, policy,
+                                              not_run)
+    report.findings.extend(kept)
+    report.findings.extend(f for f in extra if not policy.ignored_for_path("TC005", f.path))
+    report.suppressed.extend(hidden)
+
+
+def _compose(report: Report, entries: Sequence[Entry], policy: Policy, ctx: LintContext,
+             rules: Sequence[Rule], deferred: list[tuple[Target, Document, list[Finding]]],
+             known: set[str], tc005: Rule | None) -> None:
+    """Composed findings join the per-file ones of the file they point at; a completed
+    composition replaces the per-file TC121/TC140/TC141 verdicts of the files it read."""
+    from trackcheck.lint import compose
+
+    docs = {os.path.realpath(t.path): d for t, d, _ in deferred}
+    out = compose.run(entries, policy, ctx, rules, docs)
+    report.secrets |= out.secrets
+    for target, doc, found in deferred:
+        mine = out.findings.pop(doc.path, [])
+        covered = doc.path in out.covered
+        if covered:  # which compositions run decides these: a suppression of them may idle
+            found = [f for f in found if f.rule not in compose.REPLACED]
+        at = {(f.rule, f.line, f.column) for f in found}
+        found += [f for f in mine if (f.rule, f.line, f.column) not in at]
+        _settle(report, doc, found, target.rel, target.secret_file, known, tc005, policy, rules,
+                compose.REPLACED if covered else frozenset())
+    linted = {doc.path for _, doc, _ in deferred}
+    for path, doc in out.refused.items():  # why a composition was skipped, if not linted above
+        if path not in linted:
+            unsafe = [r for r in rules if r.code in compose.UNSAFE]
+            out.findings.setdefault(path, []).extend(_check(doc, unsafe, ctx, policy, report))
+    for path, mine in out.findings.items():  # files Hydra read that were not linted per file
+        _settle(report, out.docs[path], mine, path, False, known, None, policy, rules)
+    report.summary["compositions"] = out.composed
+    if out.skipped:
+        report.summary["skipped compositions"] = len(out.skipped)
+        report.summary["composition notes"] = out.skipped
 
 
 def _all_rules() -> tuple[Rule, ...]:
