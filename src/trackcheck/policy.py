@@ -169,9 +169,19 @@ class Policy(_Model):
         return (frozenset(w.lower() for w in self.secret_key_words),
                 frozenset(self.secret_key_names), frozenset(self.not_secret_keys))
 
+    @cached_property
+    def _secret_key_memo(self) -> dict[str, bool]:
+        return {}
+
     def is_secret_key(self, name: str) -> bool:
         """A key named like a secret (``db_password``, ``HF_TOKEN``; not ``max_tokens``)."""
-        return bool(name) and is_secret_key(name, *self._secret_sets)
+        memo = self._secret_key_memo  # config trees repeat their key names: decide each once
+        found = memo.get(name)
+        if found is None:
+            found = bool(name) and is_secret_key(name, *self._secret_sets)
+            if len(memo) < 100_000:
+                memo[name] = found
+        return found
 
     def find_token(self, value: str) -> tuple[str, str] | None:
         """The first known credential format in the value (built-in or ``token_patterns``):

@@ -108,6 +108,8 @@ def discover(args: list[str], policy: Policy, cwd: Path) -> tuple[list[Target], 
         if (cwd / policy.config_root).is_dir():
             args.append(policy.config_root)
         for entry in sorted(os.listdir(cwd)):
+            if (cwd / entry).is_dir():  # e.g. a virtualenv named .env: not a secret file
+                continue
             t = classify(entry, policy)
             if t is not None and t.kind not in ("hydra", "yaml", *CODE_KINDS):
                 args.append(entry)

@@ -6,6 +6,7 @@ aliased nodes, so an alias bomb costs nothing until it is walked; the walk is bu
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import stat
@@ -34,7 +35,8 @@ _PACKAGE = re.compile(r"^#\s*@package\s+(\S+)", re.M)
 
 @dataclass
 class Node:
-    """A located YAML node. ``key`` is the in-file dotted path (``mlflow.tags.env``, ``cbs[0].token``);
+    """A located YAML node. ``key`` is the in-file dotted path (``mlflow.tags.env``,
+    ``cbs[0].token``);
     ``full_key`` prefixes the Hydra package (``config/mlflow/x.yaml`` → ``mlflow.``)."""
 
     kind: str  # "scalar" | "mapping" | "list"
@@ -94,19 +96,31 @@ class Document:
     problems: list[LoadProblem] = field(default_factory=list)
     defaults: list[str] = field(default_factory=list)  # the root defaults list entries, as text
     _seen: set[int] = field(default_factory=set, repr=False)
+    _kinds: tuple[int, dict[str, list[Node]]] | None = field(default=None, repr=False)
 
     @property
     def hydra(self) -> bool:
         return self.kind == "hydra"
 
+    def _by_kind(self) -> dict[str, list[Node]]:
+        # every rule walks these: sorted once per document (again only if nodes were added)
+        if self._kinds is None or self._kinds[0] != len(self.nodes):
+            kinds: dict[str, list[Node]] = {"scalar": [], "mapping": [], "list": [], "str": []}
+            for n in self.nodes:
+                kinds[n.kind].append(n)
+                if n.kind == "scalar" and n.tag == "str":
+                    kinds["str"].append(n)
+            self._kinds = (len(self.nodes), kinds)
+        return self._kinds[1]
+
     def scalars(self) -> Iterator[Node]:
-        return (n for n in self.nodes if n.kind == "scalar")
+        return iter(self._by_kind()["scalar"])
 
     def strings(self) -> Iterator[Node]:
-        return (n for n in self.nodes if n.is_string)
+        return iter(self._by_kind()["str"])
 
     def mappings(self) -> Iterator[Node]:
-        return (n for n in self.nodes if n.kind == "mapping")
+        return iter(self._by_kind()["mapping"])
 
     def interpolation(self, node: Node) -> Interpolation:
         """OmegaConf's reading of a string (an empty reading outside Hydra config)."""
@@ -117,26 +131,34 @@ class Document:
 
 
 # --- reading files safely -------------------------------------------------------------
+def _unreadable(e: OSError) -> LoadProblem:
+    return LoadProblem(
+        "TC004", f"cannot read the file ({os.strerror(e.errno) if e.errno else type(e).__name__})")
+
+
 def read_text(path: Path, max_bytes: int) -> tuple[str | None, LoadProblem | None]:
     """The file's text, or the reason it cannot be linted safely (TC004); never raises."""
     try:
         st = os.stat(path)
     except OSError as e:
-        if e.errno == 40:  # ELOOP
+        if e.errno == errno.ELOOP:
             return None, LoadProblem("TC004", "symlink loop: the file cannot be resolved")
-        return None, LoadProblem("TC004", f"cannot read the file ({os.strerror(e.errno or 0) or type(e).__name__})")
+        return None, _unreadable(e)
     if not stat.S_ISREG(st.st_mode):
         return None, LoadProblem("TC004", "not a regular file")
     if st.st_size > max_bytes:
         return None, LoadProblem(
-            "TC004", f"oversized file: {st.st_size} bytes is over the {max_bytes}-byte limit (max_file_bytes)")
+            "TC004",
+            f"oversized file: {st.st_size} bytes is over the {max_bytes}-byte limit"
+            " (max_file_bytes)")
     try:
         with open(path, "rb") as fh:
             data = fh.read(max_bytes + 1)
     except OSError as e:
-        return None, LoadProblem("TC004", f"cannot read the file ({os.strerror(e.errno or 0) or type(e).__name__})")
+        return None, _unreadable(e)
     if len(data) > max_bytes:
-        return None, LoadProblem("TC004", f"oversized file: over the {max_bytes}-byte limit (max_file_bytes)")
+        return None, LoadProblem(
+            "TC004", f"oversized file: over the {max_bytes}-byte limit (max_file_bytes)")
     if b"\x00" in data[:8192]:
         return None, LoadProblem("TC004", "binary file (NUL bytes)")
     try:
@@ -174,6 +196,10 @@ class _Budget(Exception):
         self.what, self.line, self.column = what, line, column
 
 
+_MERGE = "tag:yaml.org,2002:merge"
+_OVER_BUDGET = "alias/anchor expansion bomb: the document expands past the node budget (max_nodes)"
+
+
 def _join(parent: str, seg: str | int) -> str:
     if isinstance(seg, int):
         return f"{parent}[{seg}]"
@@ -182,7 +208,8 @@ def _join(parent: str, seg: str | int) -> str:
 
 def build(path: str, kind: str, text: str, *, config_root: str = "config",
           max_depth: int = 100, max_nodes: int = 1_000_000) -> Document:
-    """Turn text into a located document; syntax errors and budgets become problems, never raises."""
+    """Turn text into a located document; syntax errors and budgets become problems; never
+    raises."""
     doc = Document(path=path, kind=kind, text=text)
     if kind == "hydra":
         doc.package = package_of(path, text, config_root)
@@ -194,7 +221,8 @@ def build(path: str, kind: str, text: str, *, config_root: str = "config",
         nesting = "nesting depth" in problem  # libyaml's own limit
         doc.problems.append(LoadProblem(
             "TC004" if nesting else "TC001",
-            "excessive nesting: deeper than the YAML parser allows" if nesting else f"invalid YAML: {problem}",
+            "excessive nesting: deeper than the YAML parser allows" if nesting
+            else f"invalid YAML: {problem}",
             mark.line + 1 if mark else None, mark.column + 1 if mark else None))
         return doc
     except (yaml.YAMLError, ValueError) as e:
@@ -206,19 +234,28 @@ def build(path: str, kind: str, text: str, *, config_root: str = "config",
         return doc
     budget = [max_nodes]
     prefix = doc.package
+    # an alias needs an anchor and an anchor needs '&': without one the walk's own node budget
+    # is the whole guard, and the expansion pass (a second walk) is not needed
+    anchors = "&" in text
     try:
-        expanded, distinct = _expanded_size(roots)
-        if expanded == distinct and expanded > max_nodes:  # no aliases: simply too big
-            raise _Budget(f"too many nodes: {expanded} is over the {max_nodes}-node limit (max_nodes)", 1)
-        if expanded > max_nodes or (expanded > 100_000 and expanded > 20 * distinct):
-            raise _Budget(
-                f"alias/anchor expansion bomb: {distinct} nodes expand to {expanded} (max_nodes)", 1)
+        if anchors:
+            expanded, distinct = _expanded_size(roots)
+            if expanded == distinct and expanded > max_nodes:  # no aliases: simply too big
+                raise _Budget(
+                    f"too many nodes: {expanded} is over the {max_nodes}-node limit (max_nodes)", 1)
+            if expanded > max_nodes or (expanded > 100_000 and expanded > 20 * distinct):
+                raise _Budget(
+                    f"alias/anchor expansion bomb: {distinct} nodes expand to {expanded}"
+                    " (max_nodes)", 1)
         for root in roots:
             if root is None:
                 continue
             doc.roots.append(_walk(doc, root, "", prefix, "", None, 0, max_depth, budget, set()))
     except _Budget as b:
-        doc.problems.append(LoadProblem("TC004", b.what, b.line, b.column))
+        what = b.what
+        if not anchors and what is _OVER_BUDGET:
+            what = f"too many nodes: over the {max_nodes}-node limit (max_nodes)"
+        doc.problems.append(LoadProblem("TC004", what, b.line, b.column))
         doc.roots, doc.nodes, doc.duplicates = [], [], []
     if kind == "hydra" and doc.roots and doc.roots[0].kind == "mapping":
         d = doc.roots[0].child("defaults")
@@ -254,7 +291,8 @@ def _expanded_size(roots: list[yaml.Node]) -> tuple[int, int]:
             if isinstance(n, yaml.ScalarNode):
                 memo[id(n)] = 1
                 continue
-            kids = [x for kv in n.value for x in kv] if isinstance(n, yaml.MappingNode) else list(n.value)
+            kids = ([x for kv in n.value for x in kv] if isinstance(n, yaml.MappingNode)
+                    else list(n.value))
             if done:
                 open_.discard(id(n))
                 memo[id(n)] = 1 + sum(memo[id(k)] for k in kids)
@@ -268,8 +306,8 @@ def _expanded_size(roots: list[yaml.Node]) -> tuple[int, int]:
             stack.append((n, True))
             for k in kids:
                 if id(k) in open_:
-                    raise _Budget("alias/anchor expansion bomb: recursive alias", k.start_mark.line + 1,
-                                  k.start_mark.column + 1)
+                    raise _Budget("alias/anchor expansion bomb: recursive alias",
+                                  k.start_mark.line + 1, k.start_mark.column + 1)
                 if id(k) not in memo:
                     stack.append((k, False))
         total += memo[id(root)]
@@ -284,10 +322,11 @@ def _walk(doc: Document, yn: yaml.Node, key: str, full: str, name: str, keymark:
                       yn.start_mark.column + 1)
     budget[0] -= 1
     if budget[0] < 0:
-        raise _Budget("alias/anchor expansion bomb: the document expands past the node budget (max_nodes)", line)
+        raise _Budget(_OVER_BUDGET, line)
     node = Node(
-        kind="scalar", key=key, full_key=full, name=name, line=line, column=yn.start_mark.column + 1,
-        key_line=keymark.line + 1 if keymark else None, key_column=keymark.column + 1 if keymark else None,
+        kind="scalar", key=key, full_key=full, name=name, line=line,
+        column=yn.start_mark.column + 1, key_line=keymark.line + 1 if keymark else None,
+        key_column=keymark.column + 1 if keymark else None,
         tag=_TAGS.get(yn.tag, yn.tag),
     )
     if id(yn) in doc_seen(doc):
@@ -311,11 +350,15 @@ def _walk(doc: Document, yn: yaml.Node, key: str, full: str, name: str, keymark:
         elif isinstance(yn, yaml.MappingNode):
             node.kind = "mapping"
             seen: dict[str, int] = {}
+            merged_in: list[Node] = []
             for k, v in yn.value:
-                if isinstance(k, yaml.ScalarNode) and k.value == "<<" and k.tag == "tag:yaml.org,2002:merge":
-                    merged = _walk(doc, v, key, full, name, None, depth + 1, max_depth, budget, active)
-                    node.children.extend(merged.children if merged.kind == "mapping" else
-                                         [g for m in merged.children for g in m.children])
+                if isinstance(k, yaml.ScalarNode) and k.value == "<<" and k.tag == _MERGE:
+                    for src in v.value if isinstance(v, yaml.SequenceNode) else [v]:
+                        merged = _walk(doc, src, key, full, name, None, depth + 1, max_depth,
+                                       budget, active)
+                        if not merged.via_alias:  # an inline mapping: its keys count, not itself
+                            doc.nodes[:] = [n for n in doc.nodes if n is not merged]
+                        merged_in.extend(merged.children if merged.kind == "mapping" else ())
                     continue
                 kname = k.value if isinstance(k, yaml.ScalarNode) else f"<{type(k).__name__}>"
                 child = _walk(doc, v, _join(key, kname), _join(full, kname), kname, k.start_mark,
@@ -325,6 +368,13 @@ def _walk(doc: Document, yn: yaml.Node, key: str, full: str, name: str, keymark:
                 else:
                     seen[kname] = child.key_line or child.line
                 node.children.append(child)
+            if merged_in:  # YAML merge: the mapping's own keys win, then earlier merged mappings
+                own, kept = set(seen), []
+                for m in merged_in:
+                    if m.name not in own:
+                        own.add(m.name)
+                        kept.append(m)
+                node.children[:0] = kept
     finally:
         active.discard(id(yn))
     return node

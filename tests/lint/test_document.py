@@ -1,0 +1,221 @@
+"""The located document: positions, key paths, Hydra packages, merges, duplicates, budgets."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from trackcheck.lint.document import Document, Node, build, package_of
+
+
+def doc_of(text: str, path: str = "config/x.yaml", kind: str = "hydra", **kw: int) -> Document:
+    d = build(path, kind, textwrap.dedent(text), **kw)  # type: ignore[arg-type]
+    return d
+
+
+def by_key(d: Document) -> dict[str, Node]:
+    return {n.key: n for n in d.nodes}
+
+
+SAMPLE = """\
+mlflow:
+  tracking_uri: ${oc.env:MLFLOW_TRACKING_URI}
+  tags: {env: dev, debug: false}
+  enabled: true
+model:
+  layers: [64, 128]
+  lr: 3.0e-4
+  callbacks:
+    - name: early_stop
+      token: abc
+  note: |
+    two
+    lines
+  empty:
+  nothing: null
+"""
+
+
+def test_positions_and_key_paths() -> None:
+    n = by_key(doc_of(SAMPLE))
+    expected = {
+        # key: (kind, line, column, key_line, key_column, value, tag)
+        "mlflow": ("mapping", 2, 3, 1, 1, "", "mapping"),
+        "mlflow.tracking_uri": ("scalar", 2, 17, 2, 3, "${oc.env:MLFLOW_TRACKING_URI}", "str"),
+        "mlflow.tags": ("mapping", 3, 9, 3, 3, "", "mapping"),
+        "mlflow.tags.env": ("scalar", 3, 15, 3, 10, "dev", "str"),
+        "mlflow.tags.debug": ("scalar", 3, 27, 3, 20, "false", "bool"),
+        "mlflow.enabled": ("scalar", 4, 12, 4, 3, "true", "bool"),
+        "model.layers": ("list", 6, 11, 6, 3, "", "list"),
+        "model.layers[1]": ("scalar", 6, 16, None, None, "128", "int"),
+        "model.lr": ("scalar", 7, 7, 7, 3, "3.0e-4", "float"),
+        "model.callbacks[0]": ("mapping", 9, 7, None, None, "", "mapping"),
+        "model.callbacks[0].token": ("scalar", 10, 14, 10, 7, "abc", "str"),
+        "model.note": ("scalar", 11, 9, 11, 3, "two\nlines\n", "str"),
+        "model.empty": ("scalar", 14, 9, 14, 3, "", "null"),
+        "model.nothing": ("scalar", 15, 12, 15, 3, "null", "null"),
+    }
+    for key, want in expected.items():
+        node = n[key]
+        got = (node.kind, node.line, node.column, node.key_line, node.key_column, node.value,
+               node.tag)
+        assert got == want, key
+
+
+def test_names_parents_and_predicates() -> None:
+    d = doc_of(SAMPLE)
+    n = by_key(d)
+    assert n["model.callbacks[0].token"].name == "token"
+    assert n["model.layers[0]"].name == ""
+    assert n["model.empty"].is_empty and n["model.nothing"].is_empty
+    assert not n["mlflow.enabled"].is_string and n["model.note"].is_string
+    root = d.roots[0]
+    assert root.key == "" and root.child("model") is n["model"]
+    assert [c.name for c in n["mlflow"].children] == ["tracking_uri", "tags", "enabled"]
+    assert n["mlflow"].child("missing") is None
+
+
+def test_node_views_are_in_document_order() -> None:
+    d = doc_of(SAMPLE)
+    assert [n.key for n in d.mappings()] == [
+        "", "mlflow", "mlflow.tags", "model", "model.callbacks[0]"]
+    assert [n.key for n in d.strings()] == [
+        "mlflow.tracking_uri", "mlflow.tags.env", "model.callbacks[0].name",
+        "model.callbacks[0].token", "model.note"]
+    assert len(list(d.scalars())) == 12
+    assert all(n.kind == "scalar" for n in d.scalars())
+
+
+def test_node_views_see_nodes_added_later() -> None:
+    d = doc_of("a: 1\n")
+    assert [n.key for n in d.scalars()] == ["a"]
+    d.nodes.append(Node("scalar", "b", "b", "b", 2, 1, value="x"))
+    assert [n.key for n in d.scalars()] == ["a", "b"]
+    assert [n.key for n in d.strings()] == ["b"]
+
+
+@pytest.mark.parametrize(("path", "text", "package"), [
+    ("config/config.yaml", "", ""),
+    ("config/mlflow/default.yaml", "", "mlflow"),
+    ("config/model/resnet/big.yaml", "", "model.resnet"),
+    ("config/experiment/x.yaml", "# @package _global_\n", ""),
+    ("config/experiment/x.yaml", "# @package _global_.trainer\n", "trainer"),
+    ("config/db/x.yaml", "# @package _group_.conn\n", "db.conn"),
+    ("config/db/x.yaml", "# @package storage\n", "storage"),
+    ("conf/mlflow/x.yaml", "", ""),  # outside the config root: no group
+    ("project/config/mlflow/x.yaml", "", "mlflow"),
+])
+def test_package_of(path: str, text: str, package: str) -> None:
+    assert package_of(path, text, "config") == package
+
+
+def test_full_key_carries_the_package() -> None:
+    n = by_key(doc_of("tracking_uri: x\ntags:\n  env: dev\n", "config/mlflow/default.yaml"))
+    uri = n["tracking_uri"]
+    assert (uri.key, uri.full_key) == ("tracking_uri", "mlflow.tracking_uri")
+    assert n["tags.env"].full_key == "mlflow.tags.env"
+    n = by_key(doc_of("# @package _global_\nmlflow:\n  run_name: x\n", "config/experiment/a.yaml"))
+    assert n["mlflow.run_name"].full_key == "mlflow.run_name"
+
+
+def test_non_hydra_yaml_has_no_package() -> None:
+    d = doc_of("a: 1\n", "config/mlflow/x.yaml", kind="yaml")
+    assert d.package == "" and by_key(d)["a"].full_key == "a"
+
+
+def test_defaults_list() -> None:
+    d = doc_of("defaults:\n  - mlflow: default\n  - override /model: big\n  - _self_\n"
+               "  - {data: x}\n")
+    assert d.defaults == ["mlflow: default", "override /model: big", "_self_", "data: x"]
+
+
+def test_duplicates_point_at_the_second_key() -> None:
+    d = doc_of("model:\n  name: a\n  lr: 1\n  name: b\nname: c\n")
+    assert [(n.key, n.key_line, first) for n, first in d.duplicates] == [("model.name", 4, 2)]
+
+
+def test_anchors_are_listed_once_and_aliases_marked() -> None:
+    d = doc_of("base: &b\n  token: abc\ncopy: *b\nlist: [*b, *b]\n")
+    # an alias adds no node: what it points at is already listed once, under the anchor's key
+    assert [n.key for n in d.nodes] == ["", "base", "base.token", "list"]
+    copy = d.roots[0].child("copy")
+    assert copy is not None and copy.via_alias and copy.children[0].key == "copy.token"
+
+
+def test_merge_keys_follow_yaml_precedence() -> None:
+    d = doc_of("""\
+        a: &a {lr: 1, name: x, k: 1}
+        b: &b {lr: 2, z: 3, k: 2}
+        model:
+          <<: [*a, *b]
+          name: y
+        inline:
+          <<: {q: 1}
+          r: 2
+    """)
+    model = d.roots[0].child("model")
+    assert model is not None
+    assert [(c.key, c.value) for c in model.children] == [
+        ("model.lr", "1"), ("model.k", "1"), ("model.z", "3"), ("model.name", "y")]
+    assert d.duplicates == []
+    keys = [n.key for n in d.nodes]
+    assert keys.count("inline") == 1 and "inline.q" in keys and "model.lr" not in keys
+
+
+def test_several_documents() -> None:
+    d = doc_of("a: 1\n---\nb: 2\n---\n")
+    assert [n.key for n in d.nodes] == ["", "a", "", "b", ""]  # the last one is empty (null)
+    assert [r.kind for r in d.roots] == ["mapping", "mapping", "scalar"]
+
+
+@pytest.mark.parametrize(("text", "rule", "words", "line"), [
+    ("a: [1, 2\n", "TC001", "invalid YAML", 2),
+    ("a: b: c\n", "TC001", "invalid YAML: mapping values are not allowed", 1),
+    ("a: *missing\n", "TC001", "invalid YAML: found undefined alias", 1),
+    ("a: \x07\n", "TC001", "invalid YAML", None),
+    ("[" * 2000 + "]" * 2000, "TC004", "excessive nesting", 1),
+    ("a: &a [1, *a]\n", "TC004", "recursive alias", 1),
+])
+def test_problems(text: str, rule: str, words: str, line: int | None) -> None:
+    d = build("config/x.yaml", "hydra", text)
+    (p,) = d.problems
+    assert (p.rule, p.line) == (rule, line)
+    assert words in p.message
+    assert d.nodes == [] and d.roots == []
+
+
+def test_max_depth() -> None:
+    text = "".join("  " * i + f"k{i}:\n" for i in range(12)) + "  " * 12 + "v\n"
+    assert doc_of(text, max_depth=20).problems == []
+    (p,) = doc_of(text, max_depth=5).problems
+    assert (p.rule, p.line, p.column) == ("TC004", 7, 13)
+    assert p.message == "excessive nesting: deeper than 5 levels (max_depth)"
+
+
+def test_max_nodes_without_anchors() -> None:
+    text = "".join(f"k{i}: {i}\n" for i in range(50))
+    assert doc_of(text, max_nodes=51).problems == []
+    (p,) = doc_of(text, max_nodes=20).problems
+    assert p.message == "too many nodes: over the 20-node limit (max_nodes)"
+
+
+def test_max_nodes_with_anchors() -> None:
+    text = "a: &a [1, 2, 3, 4, 5, 6, 7, 8, 9]\n" + "".join(f"k{i}: *a\n" for i in range(10))
+    assert doc_of(text).problems == []
+    (p,) = doc_of(text, max_nodes=50).problems
+    assert p.message == "alias/anchor expansion bomb: 22 nodes expand to 122 (max_nodes)"
+
+
+def test_an_ampersand_that_is_no_anchor_changes_nothing() -> None:
+    d = doc_of("url: 'https://x/?a=1&b=2'\nlist: [a, b]\n")
+    assert d.problems == []
+    assert [n.key for n in d.nodes] == ["", "url", "list", "list[0]", "list[1]"]
+
+
+def test_interpolations_are_read_only_in_hydra_config() -> None:
+    hydra = doc_of("a: ${oc.env:X}\n")
+    other = doc_of("a: ${oc.env:X}\n", ".github/workflows/ci.yml", kind="yaml")
+    assert hydra.interpolation(by_key(hydra)["a"]).is_env_lookup
+    i = other.interpolation(by_key(other)["a"])
+    assert not i.is_interpolation and i.text == "${oc.env:X}"
