@@ -34,7 +34,8 @@ def _summary_line(report: Report) -> str:
     s = report.summary
     what = ", ".join(f"{v} {k}" for k, v in s.items() if isinstance(v, int) and k != "suppressed")
     hidden = f", {len(report.suppressed)} suppressed" if report.suppressed else ""
-    return f"{c['error']} error(s), {c['warning']} warning(s){hidden} in {what or 'nothing'}"
+    where = f" at {s['registry']}" if isinstance(s.get("registry"), str) else ""  # masked URI
+    return f"{c['error']} error(s), {c['warning']} warning(s){hidden} in {what or 'nothing'}{where}"
 
 
 def text(report: Report, rules: Mapping[str, Rule], show_suppressed: bool = False) -> str:

@@ -72,7 +72,7 @@ def test_summary_says_how_much_was_audited(mlflow_server, seed: Seeder, capfd) -
     assert doc["engine"] == "audit"
     assert not [f for f in doc["findings"] if f["path"].startswith(f"models:/{name}/")]
     code, out, _ = _audit(mlflow_server, capfd, "--policy", "default", uri=uri)
-    assert out.splitlines()[-1].endswith("requests")
+    assert out.splitlines()[-1].endswith(f"requests at {s['registry']}")
     assert "not-a-real-pw" not in out
 
 

@@ -40,6 +40,7 @@ from trackcheck.audit.records import (
     VersionRecord,
 )
 from trackcheck.audit.source import Progress, SourceError, masked_uri
+from trackcheck.detect.uris import uri_kind
 
 T = TypeVar("T")
 
@@ -210,8 +211,10 @@ def classify(e: BaseException) -> _Failure:
             low = str(x).lower()
             if "timed out" in low or "timeout" in low:  # urllib3 reports it via MaxRetryError
                 return _Failure("timed out", False)
-            if "refused a request" in low:
-                return _Failure("a request to another host was refused", False)
+            if "refused a request to" in low:
+                host = str(x).rsplit(" ", 1)[-1]
+                return _Failure(f"MLflow tried to reach another host ({host}); trackcheck "
+                                "refused it", False)
             if "refused" in low:
                 return _Failure("unreachable (connection refused)", True)
             if "reset" in low or "aborted" in low or "remotedisconnected" in low:
@@ -234,11 +237,13 @@ def classify(e: BaseException) -> _Failure:
     for x in chain:
         if isinstance(x, MlflowException):
             code = getattr(x, "error_code", "") or ""
-            status = x.get_http_status_code()
-            if isinstance(x, RestException) or code not in ("INTERNAL_ERROR", ""):
+            status = int(x.get_http_status_code())
+            if isinstance(x, RestException) and status not in (401, 403):
+                # the server's own JSON error: its code and first line say what went wrong
                 first = str(x).splitlines()[0][:160] if str(x) else code
-                return _status_failure(int(status), f": {_clean(first)}" if status not in
-                                       (401, 403) else "")
+                return _status_failure(status, f": {_clean(first)}")
+            if isinstance(x, RestException) or code not in ("INTERNAL_ERROR", ""):
+                return _status_failure(status)  # a text body (a proxy, a login page): not echoed
     if isinstance(e, MlflowException):
         return _Failure(_clean(str(e).splitlines()[0][:160]), False)
     return _Failure(f"{type(e).__name__}", False)
@@ -254,6 +259,25 @@ def _clean(text: str) -> str:
         text = text.replace(m.group(0), mask(m.group(0)))
         m = credential_in_uri(text)
     return re.sub(r"https?://\S+", lambda mm: masked_uri(mm.group(0)), text).strip()
+
+
+def _require_mlflow_tables(uri: str, shown: str) -> None:
+    """MLflow creates and migrates the tables of a SQL store it opens when they are missing:
+    look first, read-only, and refuse a database without them."""
+    import sqlalchemy
+
+    try:
+        engine = sqlalchemy.create_engine(uri)
+        try:
+            tables = set(sqlalchemy.inspect(engine).get_table_names())
+        finally:
+            engine.dispose()
+    except Exception as e:  # noqa: BLE001 - a driver missing, a refused login, a bad file
+        raise SourceError(f"registry {shown}: cannot open the database "
+                          f"({type(e).__name__})") from None
+    if not {"experiments", "runs", "registered_models", "model_versions"} <= tables:
+        raise SourceError(f"registry {shown}: not an MLflow store (no MLflow tables); "
+                          "the audit never creates one")
 
 
 # --- the source -------------------------------------------------------------------------
@@ -275,11 +299,14 @@ class MlflowSource:
     # --- plumbing -----------------------------------------------------------------------
     def _uri(self, uri: str) -> str:
         path = sqlite_path(uri)
-        if path is None:
-            return uri
-        if not path.is_file():  # MLflow would create it: an audit never creates a store
-            raise SourceError(f"registry {masked_uri(uri)}: no such store ({path} does not exist)")
-        return read_only_sqlite_uri(path)
+        if path is not None:
+            if not path.is_file():  # MLflow would create it: an audit never creates a store
+                raise SourceError(f"registry {masked_uri(uri)}: no such store "
+                                  f"({path} does not exist)")
+            uri = read_only_sqlite_uri(path)
+        if uri_kind(uri) == "db":
+            _require_mlflow_tables(uri, masked_uri(uri if path is None else f"sqlite:///{path}"))
+        return uri
 
     def _hosts(self) -> set[str] | None:
         hosts = set()
