@@ -38,6 +38,7 @@ _OK = {
 class Stub:
     def __init__(self, mode: str, ok: int):
         self.mode, self.ok, self.seen = mode, ok, 0
+        self.paths: list[str] = []
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -69,6 +70,7 @@ class Stub:
     def answer(self, h: BaseHTTPRequestHandler) -> None:
         self.seen += 1
         path = h.path.split("?", 1)[0]
+        self.paths.append(path)
         if self.seen <= self.ok:
             self.send(h, 200, json.dumps(_OK.get(path, {})).encode())
             return
@@ -92,6 +94,12 @@ class Stub:
             self.send(h, 200, b'{"registered_models": [{"name": ')
         elif mode == "html":  # a login page or portal answering 200
             self.send(h, 200, b"<html><body>Sign in</body></html>", "text/html")
+        elif mode == "redirect":  # to a sign-in host: no request may leave for another host
+            port = self.uri.rsplit(":", 1)[1]
+            h.send_response(302)
+            h.send_header("Location", f"http://localhost:{port}/login")
+            h.send_header("Content-Length", "0")
+            h.end_headers()
         elif mode == "wrongshape":
             self.send(h, 200, b'{"registered_models": "nope"}')
 
@@ -138,6 +146,7 @@ FAULTS = [
     ("wrongshape", 0, "malformed response"),
     ("slow", 0, "timed out"),
     ("reset", 1, "connection reset"),
+    ("redirect", 0, "another host (localhost)"),
 ]
 
 
@@ -154,6 +163,7 @@ def test_fault_is_exit_3_with_one_clear_line(stub: Stub, words: str,
     assert f"auditor:****@127.0.0.1:{stub.uri.rsplit(':', 1)[1]}" in lines[0]
     assert SECRET not in err and "Traceback" not in err
     assert elapsed < TIMEOUT * 3, f"took {elapsed:.1f}s"
+    assert "/login" not in stub.paths  # the redirect to another host was never followed
 
 
 def test_connection_refused(capfd: pytest.CaptureFixture[str]) -> None:

@@ -144,7 +144,6 @@ class _RequestCounter:
 
     def __init__(self, allowed_hosts: set[str] | None):
         self.count = 0
-        self.refused: list[str] = []
         self.allowed = allowed_hosts
 
     @contextlib.contextmanager
@@ -157,7 +156,6 @@ class _RequestCounter:
         def send(session: Any, request: Any, **kw: Any) -> Any:
             host = urlsplit(request.url).hostname or ""
             if counter.allowed is not None and host not in counter.allowed:
-                counter.refused.append(host)
                 raise requests.exceptions.ConnectionError(f"trackcheck refused a request to {host}")
             counter.count += 1
             return original(session, request, **kw)
@@ -292,9 +290,7 @@ class MlflowSource:
         self.registry = masked_uri(self.registry_uri)
         self.timeout = max(0.1, float(timeout))
         self.pages = pages
-        self._counter: _RequestCounter | None = None
         self._store_calls = 0
-        self._client: Any = None
 
     # --- plumbing -----------------------------------------------------------------------
     def _uri(self, uri: str) -> str:
