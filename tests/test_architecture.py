@@ -1,5 +1,6 @@
 """The architecture, guarded by tests: the lint path never imports mlflow (or hydra), only
-``audit/mlflow_source.py`` imports mlflow at all, and dependencies point one way."""
+``audit/mlflow_source.py`` (and the demo's registry seeder) imports mlflow at all, and
+dependencies point one way."""
 
 from __future__ import annotations
 
@@ -10,6 +11,11 @@ import sys
 from pathlib import Path
 
 import pytest
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 REPO = Path(__file__).resolve().parent.parent
 PKG = REPO / "src" / "trackcheck"
@@ -121,10 +127,33 @@ def test_the_scan_sees_the_package() -> None:
     assert "mlflow" in {m.split(".")[0] for m in imports(PKG / "audit" / "mlflow_source.py")}
 
 
+# the only modules that may import mlflow, and why
+MLFLOW_IMPORTERS = {
+    "audit/mlflow_source.py": "the audit's one registry source",
+    "demo.py": "seeds the demo's throwaway registry: a writer, imported by nothing",
+}
+
+
 def test_only_mlflow_source_imports_mlflow() -> None:
     offenders = {rel(p): sorted(m for m in imports(p) if _under(m.split(".")[0], "mlflow"))
-                 for p in SOURCES if rel(p) != "audit/mlflow_source.py"}
+                 for p in SOURCES if rel(p) not in MLFLOW_IMPORTERS}
     assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_nothing_imports_the_other_mlflow_importers() -> None:
+    offenders = {rel(p): sorted(m for m in imports(p) if _under(m, "trackcheck.demo"))
+                 for p in SOURCES}
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_ruff_bans_mlflow_everywhere_else() -> None:
+    # the same list as ruff's banned-api exemptions, so the linter and this test agree
+    config = tomllib.loads((REPO / "pyproject.toml").read_text("utf-8"))["tool"]["ruff"]["lint"]
+    assert "mlflow" in config["flake8-tidy-imports"]["banned-api"]
+    exempt = {path.removeprefix("src/trackcheck/") for path, codes in
+              config["per-file-ignores"].items()
+              if path.startswith("src/") and "TID251" in codes}
+    assert exempt == set(MLFLOW_IMPORTERS)
 
 
 def test_nothing_imports_hydra() -> None:
