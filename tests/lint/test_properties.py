@@ -193,10 +193,13 @@ YAMLISH = st.lists(st.sampled_from([
     "!!", "!tag ", "|", ">", "'", '"', "#", "%YAML 1.1\n", "---\n", "...\n", "? ", "<<: ",
     "${", "}", "${oc.env:", "${a.b}", "\\${", "\\", "tracking_uri: ", "password: ", "\x00",
     "\ufeff", "\u2028", "é", "\x85", "\r", "# trackcheck: ignore[TC101]", "ignore-file[",
+    "(", ")", "mlflow.set_tracking_uri(", "MlflowClient(", "\"http://h:5000\"", "def f():\n  ",
+    "--mlflow.tracking_uri=", "mlflow.tracking_uri=http://h", "\\\n", "$(", "`",
 ]), max_size=60).map(lambda parts: "".join(parts).encode("utf-8", "surrogatepass"))
 TARGETS = st.sampled_from(["config/x.yaml", "config/mlflow/x.yaml", "x.yml",
                            ".github/workflows/ci.yml", ".env", ".env.example", ".databrickscfg",
-                           ".netrc"])
+                           ".netrc", "train.py", "scripts/run.sh", "Makefile", "Dockerfile",
+                           "outputs/2024-01-01/10-00-00/.hydra/overrides.yaml"])
 
 
 @settings(max_examples=150, deadline=None)
