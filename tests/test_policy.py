@@ -4,6 +4,7 @@ and the per-rule and per-path settings the engine applies."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -168,6 +169,16 @@ def test_invalid_policy_names_file_and_key(text: str, expected: str, tmp_path: P
 def test_not_a_policy_document(text: str, expected: str, tmp_path: Path) -> None:
     write(tmp_path, "p.yaml", text)
     assert error(tmp_path, "p.yaml").startswith(expected)
+
+
+def test_a_policy_that_is_no_regular_file(tmp_path: Path) -> None:
+    (tmp_path / "dir.yaml").mkdir()
+    os.mkfifo(tmp_path / "fifo.yaml")  # reading it would block forever
+    os.symlink("loop.yaml", tmp_path / "loop.yaml")
+    assert error(tmp_path, "dir.yaml") == "dir.yaml: not a regular file"
+    assert error(tmp_path, "fifo.yaml") == "fifo.yaml: not a regular file"
+    assert error(tmp_path, "loop.yaml") in ("loop.yaml: symlink loop",
+                                            "loop.yaml: cannot read policy file (OSError)")
 
 
 def test_binary_policy_is_an_error(tmp_path: Path) -> None:

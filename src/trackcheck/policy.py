@@ -265,12 +265,16 @@ def _load_layers(ref: str, base_dir: Path, seen: tuple[str, ...]) -> dict[str, A
     if ref in BUILTIN_NAMES:
         origin, text, here = f"<built-in {ref}>", _builtin_text(ref), base_dir
     else:
-        p = (base_dir / ref).resolve()
         origin = str(ref)
         try:
+            p = (base_dir / ref).resolve()
+            if p.exists() and not p.is_file():  # a FIFO would block the read forever
+                raise PolicyError(f"{origin}: not a regular file")
             text = p.read_text("utf-8")
         except FileNotFoundError:
             raise PolicyError(f"{origin}: policy file not found") from None
+        except RuntimeError:  # what Path.resolve() raises on a symlink loop before Python 3.13
+            raise PolicyError(f"{origin}: symlink loop") from None
         except (OSError, UnicodeDecodeError) as e:
             raise PolicyError(f"{origin}: cannot read policy file ({type(e).__name__})") from None
         here = p.parent
@@ -290,8 +294,8 @@ def _load_layers(ref: str, base_dir: Path, seen: tuple[str, ...]) -> dict[str, A
 
 
 def load_policy(path: str | Path | None = None, cwd: Path | None = None) -> tuple[Policy, str]:
-    """Discover and load the policy: ``--policy`` > ``[tool.trackcheck]`` > ``policies/trackcheck.yaml``
-    > built-in default. Returns the policy and where it came from."""
+    """Discover and load the policy: ``--policy`` > ``[tool.trackcheck]`` >
+    ``policies/trackcheck.yaml`` > built-in default. Returns the policy and where it came from."""
     cwd = cwd or Path.cwd()
     ref: str | None = str(path) if path is not None else None
     if ref is None:
