@@ -21,8 +21,14 @@ def default_policy() -> Policy:
     return load_policy("default")[0]
 
 
-def lint_text(text: str, rel: str = "config/snippet.yaml", *, policy: Policy | None = None,
-              select: tuple[str, ...] = ("TC",), root: Path | None = None) -> Report:
+def lint_text(
+    text: str,
+    rel: str = "config/snippet.yaml",
+    *,
+    policy: Policy | None = None,
+    select: tuple[str, ...] = ("TC",),
+    root: Path | None = None,
+) -> Report:
     """Write ``text`` (dedented) at ``root/rel`` and lint that one file, as pre-commit would."""
     import os
     import tempfile
@@ -47,7 +53,9 @@ def codes(text: str, rel: str = "config/snippet.yaml", **kw: object) -> list[str
     return [f.rule for f in lint_text(text, rel, **kw).findings]  # type: ignore[arg-type]
 
 
-def findings_for(code: str, text: str, rel: str = "config/snippet.yaml", **kw: object) -> list[Finding]:
+def findings_for(
+    code: str, text: str, rel: str = "config/snippet.yaml", **kw: object
+) -> list[Finding]:
     return [f for f in lint_text(text, rel, **kw).findings if f.rule == code]  # type: ignore[arg-type]
 
 

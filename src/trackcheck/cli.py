@@ -34,23 +34,42 @@ def _codes(value: str) -> list[str]:
     codes = [c.strip().upper() for c in value.split(",") if c.strip()]
     for c in codes:
         if not c.startswith("TC") or not c[2:].isdigit() and c != "TC":
-            raise argparse.ArgumentTypeError(f"'{c}' is not a rule code or prefix (e.g. TC101, TC1)")
+            raise argparse.ArgumentTypeError(
+                f"'{c}' is not a rule code or prefix (e.g. TC101, TC1)"
+            )
     return codes
 
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--policy", metavar="FILE", help="policy file (default: discovered)")
-    p.add_argument("--format", choices=FORMATS, help="output format (default: text; github under GITHUB_ACTIONS)")
+    p.add_argument(
+        "--format",
+        choices=FORMATS,
+        help="output format (default: text; github under GITHUB_ACTIONS)",
+    )
     # long-only: `lint -o` gives a Hydra override (`--compose CONFIG -o OVERRIDE`)
     p.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
-    p.add_argument("--select", type=_codes, action="extend", metavar="CODES", help="only these codes/prefixes")
-    p.add_argument("--ignore", type=_codes, action="extend", metavar="CODES", help="skip these codes/prefixes")
-    p.add_argument("--fail-on", choices=("warning", "error"), default="error",
-                   help="lowest severity that fails the run (default: error)")
+    p.add_argument(
+        "--select", type=_codes, action="extend", metavar="CODES", help="only these codes/prefixes"
+    )
+    p.add_argument(
+        "--ignore", type=_codes, action="extend", metavar="CODES", help="skip these codes/prefixes"
+    )
+    p.add_argument(
+        "--fail-on",
+        choices=("warning", "error"),
+        default="error",
+        help="lowest severity that fails the run (default: error)",
+    )
     p.add_argument("--baseline", metavar="FILE", help="report only findings not recorded in FILE")
-    p.add_argument("--write-baseline", metavar="FILE", help="record current findings in FILE and exit 0")
-    p.add_argument("--show-suppressed", action="store_true",
-                   help="also list findings hidden by inline suppressions or the baseline")
+    p.add_argument(
+        "--write-baseline", metavar="FILE", help="record current findings in FILE and exit 0"
+    )
+    p.add_argument(
+        "--show-suppressed",
+        action="store_true",
+        help="also list findings hidden by inline suppressions or the baseline",
+    )
     p.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     p.add_argument("-q", "--quiet", action="store_true", help="print findings only, no summary")
 
@@ -58,39 +77,78 @@ def _common(p: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="trackcheck",
-        description="Lint Hydra/OmegaConf configs and audit the MLflow Model Registry against one policy.",
+        description=(
+            "Lint Hydra/OmegaConf configs and audit the MLflow Model Registry against one policy."
+        ),
     )
     parser.add_argument("--version", action="version", version=f"trackcheck {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
     lint = sub.add_parser("lint", help="lint config files and directories (offline)")
-    lint.add_argument("paths", nargs="*", metavar="PATH",
-                      help="files and directories (default: the config root and secret files at the root)")
-    lint.add_argument("--compose", action="append", metavar="CONFIG",
-                      help="also compose this Hydra entrypoint (a primary config, or the policy's "
-                           "entrypoints named so; globs work) and check the composed config "
-                           "(needs the hydra extra); repeatable")
-    lint.add_argument("-o", "--override", action="append", metavar="OVERRIDE", default=[],
-                      help="a Hydra override for --compose (e.g. -o model=mlp -o +experiment=foo): "
-                           "one override set instead of the entrypoint's sets and sweeps")
-    lint.add_argument("--fix", action="store_true",
-                      help="apply safe fixes to Hydra config, then report what remains")
-    lint.add_argument("--unsafe-fixes", action="store_true",
-                      help="with --fix or --diff, also apply fixes that may change what a "
-                           "config means")
-    lint.add_argument("--diff", action="store_true",
-                      help="print the fixes as a unified diff and write nothing (exit 1 if any)")
+    lint.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="files and directories (default: the config root and secret files at the root)",
+    )
+    lint.add_argument(
+        "--compose",
+        action="append",
+        metavar="CONFIG",
+        help="also compose this Hydra entrypoint (a primary config, or the policy's "
+        "entrypoints named so; globs work) and check the composed config "
+        "(needs the hydra extra); repeatable",
+    )
+    lint.add_argument(
+        "-o",
+        "--override",
+        action="append",
+        metavar="OVERRIDE",
+        default=[],
+        help="a Hydra override for --compose (e.g. -o model=mlp -o +experiment=foo): "
+        "one override set instead of the entrypoint's sets and sweeps",
+    )
+    lint.add_argument(
+        "--fix",
+        action="store_true",
+        help="apply safe fixes to Hydra config, then report what remains",
+    )
+    lint.add_argument(
+        "--unsafe-fixes",
+        action="store_true",
+        help="with --fix or --diff, also apply fixes that may change what a config means",
+    )
+    lint.add_argument(
+        "--diff",
+        action="store_true",
+        help="print the fixes as a unified diff and write nothing (exit 1 if any)",
+    )
     _common(lint)
 
     audit = sub.add_parser("audit", help="audit the live MLflow Model Registry (read-only)")
-    audit.add_argument("--registry", action="store_true", required=True,
-                       help="audit the registry named by MLFLOW_TRACKING_URI / MLFLOW_REGISTRY_URI")
-    audit.add_argument("--tracking-uri", metavar="URI", help="registry to audit (for local debugging)")
-    audit.add_argument("--config", metavar="PATH", action="append",
-                       help="also cross-check committed models:/ references in PATH (TC210)")
-    audit.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
-                       help="bound on each request chain, retries included (default: 10)")
+    audit.add_argument(
+        "--registry",
+        action="store_true",
+        required=True,
+        help="audit the registry named by MLFLOW_TRACKING_URI / MLFLOW_REGISTRY_URI",
+    )
+    audit.add_argument(
+        "--tracking-uri", metavar="URI", help="registry to audit (for local debugging)"
+    )
+    audit.add_argument(
+        "--config",
+        metavar="PATH",
+        action="append",
+        help="also cross-check committed models:/ references in PATH (TC210)",
+    )
+    audit.add_argument(
+        "--timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="bound on each request chain, retries included (default: 10)",
+    )
     _common(audit)
 
     rules = sub.add_parser("rules", help="list rules, or print one rule's documentation")
@@ -98,7 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
     rules.add_argument("--format", choices=("text", "json", "markdown"), default="text")
 
     cp = sub.add_parser("check-policy", help="validate policy files")
-    cp.add_argument("files", nargs="*", metavar="FILE", help="policy files (default: the discovered one)")
+    cp.add_argument(
+        "files", nargs="*", metavar="FILE", help="policy files (default: the discovered one)"
+    )
     return parser
 
 
@@ -114,7 +174,9 @@ def _emit(text: str, output: str | None) -> None:
             Path(output).parent.mkdir(parents=True, exist_ok=True)
             Path(output).write_text(text, "utf-8")
         except OSError as e:
-            raise CliError(f"{output}: cannot write report ({e.strerror or type(e).__name__})", EXIT_USAGE) from None
+            raise CliError(
+                f"{output}: cannot write report ({e.strerror or type(e).__name__})", EXIT_USAGE
+            ) from None
     else:
         sys.stdout.write(text)
         sys.stdout.flush()
@@ -141,7 +203,9 @@ def _finish(report, args: argparse.Namespace) -> int:  # type: ignore[no-untyped
             n = baseline.write(Path(args.write_baseline), report)
         except baseline.BaselineError as e:
             raise CliError(str(e), EXIT_USAGE) from None
-        print(f"trackcheck: wrote {n} finding(s) to baseline {args.write_baseline}", file=sys.stderr)
+        print(
+            f"trackcheck: wrote {n} finding(s) to baseline {args.write_baseline}", file=sys.stderr
+        )
         return EXIT_OK
     if args.baseline:
         try:
@@ -211,8 +275,9 @@ def _lint_fix(args: argparse.Namespace, policy, targets, report) -> int:  # type
     if not fix.available():
         raise CliError("fixes need ruamel.yaml: pip install 'ruamel.yaml>=0.18'", EXIT_FAILED)
     if args.diff and args.write_baseline:
-        raise CliError("--diff writes nothing: it cannot be combined with --write-baseline",
-                       EXIT_USAGE)
+        raise CliError(
+            "--diff writes nothing: it cannot be combined with --write-baseline", EXIT_USAGE
+        )
     if args.baseline:  # baselined findings are accepted as they are: not fixed
         try:
             baseline.apply(report, baseline.load(Path(args.baseline)))
@@ -230,15 +295,19 @@ def _lint_fix(args: argparse.Namespace, policy, targets, report) -> int:  # type
     if args.diff:
         _emit(result.diff(), args.output)
         if not args.quiet:
-            print(f"trackcheck: would fix {fixed} finding(s) in {files} file(s){hint}",
-                  file=sys.stderr)
+            print(
+                f"trackcheck: would fix {fixed} finding(s) in {files} file(s){hint}",
+                file=sys.stderr,
+            )
         return EXIT_FINDINGS if result.changed and not args.exit_zero else EXIT_OK
     errors = result.write()
     for err in errors:
         print(f"trackcheck: {err}", file=sys.stderr)
     if not args.quiet:
-        print(f"trackcheck: fixed {fixed} finding(s) in {files - len(errors)} file(s){hint}",
-              file=sys.stderr)
+        print(
+            f"trackcheck: fixed {fixed} finding(s) in {files - len(errors)} file(s){hint}",
+            file=sys.stderr,
+        )
     if not result.changed and not args.baseline:  # nothing changed: the report stands
         return _finish(report, args)
     args.fix = False  # what remains: the whole lint again, on the fixed files
@@ -271,8 +340,22 @@ def cmd_rules(args: argparse.Namespace) -> int:
     else:
         selected = list(rules.values())
     if args.format == "json":
-        print(json.dumps([{"code": r.code, "name": r.name, "severity": r.severity.value, "engine": r.engine,
-                           "summary": r.summary, "doc": r.doc.strip()} for r in selected], indent=2))
+        print(
+            json.dumps(
+                [
+                    {
+                        "code": r.code,
+                        "name": r.name,
+                        "severity": r.severity.value,
+                        "engine": r.engine,
+                        "summary": r.summary,
+                        "doc": r.doc.strip(),
+                    }
+                    for r in selected
+                ],
+                indent=2,
+            )
+        )
     elif args.format == "markdown":
         print(rules_markdown(selected), end="")
     elif args.code:
@@ -286,12 +369,20 @@ def cmd_rules(args: argparse.Namespace) -> int:
 
 
 def rules_markdown(rules: Sequence) -> str:  # type: ignore[type-arg]
-    out = ["# trackcheck rules", "",
-           "Generated by `trackcheck rules --format markdown` from the rule modules; do not edit.", "",
-           "| code | name | severity | engine | flags |", "|---|---|---|---|---|"]
+    out = [
+        "# trackcheck rules",
+        "",
+        "Generated by `trackcheck rules --format markdown` from the rule modules; do not edit.",
+        "",
+        "| code | name | severity | engine | flags |",
+        "|---|---|---|---|---|",
+    ]
     for r in rules:
-        out.append(f"| [{r.code}](#{r.code.lower()}-{r.name}) | {r.name} | {r.severity.value} | {r.engine} | "
-                   f"{r.summary.replace('|', chr(92) + '|')} |")
+        out.append(
+            f"| [{r.code}](#{r.code.lower()}-{r.name}) | {r.name} | {r.severity.value} "
+            f"| {r.engine} | "
+            f"{r.summary.replace('|', chr(92) + '|')} |"
+        )
     out.append("")
     for r in rules:
         body = r.doc.strip().split("\n", 1)
@@ -317,7 +408,12 @@ def cmd_check_policy(args: argparse.Namespace) -> int:
     return EXIT_USAGE if bad else EXIT_OK
 
 
-COMMANDS = {"lint": cmd_lint, "audit": cmd_audit, "rules": cmd_rules, "check-policy": cmd_check_policy}
+COMMANDS = {
+    "lint": cmd_lint,
+    "audit": cmd_audit,
+    "rules": cmd_rules,
+    "check-policy": cmd_check_policy,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -336,7 +432,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED
     except BrokenPipeError:
         return EXIT_FAILED
-    except Exception as e:  # a bug: say so in one line, never with a traceback that could hold a value
+    except (
+        Exception
+    ) as e:  # a bug: say so in one line, never with a traceback that could hold a value
         print(f"trackcheck: internal error ({type(e).__name__}); please report it", file=sys.stderr)
         if os.environ.get("TRACKCHECK_DEBUG"):
             raise

@@ -27,7 +27,9 @@ _SCRYPT = {"n": 2**11, "r": 8, "p": 1, "dklen": 16}
 def value_digest(value: str, salt: str) -> str:
     """Salted slow hash of an offending value; the salt makes equal values differ per place."""
     return hashlib.scrypt(
-        value.encode("utf-8", "surrogatepass"), salt=salt.encode("utf-8", "surrogatepass"), **_SCRYPT
+        value.encode("utf-8", "surrogatepass"),
+        salt=salt.encode("utf-8", "surrogatepass"),
+        **_SCRYPT,
     ).hex()
 
 

@@ -200,7 +200,9 @@ class Seeder:
         if stage is not None:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                self.client.transition_model_version_stage(model, str(number), stage)
+                # seeds the deprecated stage TC203 audits, hence the suppression
+                c, n = self.client, str(number)
+                c.transition_model_version_stage(model, n, stage)  # trackcheck: ignore[TC133]
         return number
 
     def set_status(self, model: str, version: int, status: str) -> None:

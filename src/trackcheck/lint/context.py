@@ -30,7 +30,9 @@ class LintContext:
     def run_tag_block(self, node: Node) -> bool:
         """A mapping that holds run tags (``mlflow.tags`` by default, package-qualified)."""
         return node.kind == "mapping" and any(
-            node.full_key == b or node.full_key.endswith("." + b) for b in self.policy.run_tags.blocks)
+            node.full_key == b or node.full_key.endswith("." + b)
+            for b in self.policy.run_tags.blocks
+        )
 
     def mlflow_blocks(self, doc: Document) -> Iterator[Node]:
         """Mappings of the mlflow config group in Hydra config: the root of a
@@ -81,9 +83,26 @@ class LintContext:
         return value
 
     @staticmethod
-    def hit(doc: Document, node: Node, message: str, value: str | None = None, *,
-            secret: bool = False, at_key: bool = False) -> Hit:
-        line, col = (node.key_line, node.key_column) if at_key and node.key_line else (node.line, node.column)
-        return Hit(message=message, path=doc.path, key=node.key, line=line, column=col,
-                   value=value if value is not None else (node.value if node.is_scalar else None),
-                   secret=secret)
+    def hit(
+        doc: Document,
+        node: Node,
+        message: str,
+        value: str | None = None,
+        *,
+        secret: bool = False,
+        at_key: bool = False,
+    ) -> Hit:
+        line, col = (
+            (node.key_line, node.key_column)
+            if at_key and node.key_line
+            else (node.line, node.column)
+        )
+        return Hit(
+            message=message,
+            path=doc.path,
+            key=node.key,
+            line=line,
+            column=col,
+            value=value if value is not None else (node.value if node.is_scalar else None),
+            secret=secret,
+        )

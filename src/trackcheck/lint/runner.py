@@ -22,7 +22,9 @@ from trackcheck.rule import Rule
 if TYPE_CHECKING:  # the compose module, and Hydra behind it, load only for --compose
     from trackcheck.lint.compose import Entry
 
-_ENV_LINE = re.compile(r"^\s*(?:export\s+)?(?P<key>[A-Za-z_][A-Za-z0-9_.\-]*)\s*[=:]\s*(?P<value>.*?)\s*$")
+_ENV_LINE = re.compile(
+    r"^\s*(?:export\s+)?(?P<key>[A-Za-z_][A-Za-z0-9_.\-]*)\s*[=:]\s*(?P<value>.*?)\s*$"
+)
 _INI_LINE = re.compile(r"^\s*(?P<key>[A-Za-z_][A-Za-z0-9_.\-]*)\s*[=:]\s*(?P<value>.*?)\s*$")
 _INI_SECTION = re.compile(r"^\s*\[(?P<name>[^\]]+)\]")
 
@@ -40,7 +42,9 @@ def _flat_document(target: Target, text: str) -> Document:
             for j in range(len(words) - 1):
                 if words[j] in ("password", "login", "account"):
                     col = raw.find(words[j + 1], raw.find(words[j]) + len(words[j])) + 1
-                    doc.nodes.append(Node("scalar", words[j], words[j], words[j], i, col, i, 1, words[j + 1]))
+                    doc.nodes.append(
+                        Node("scalar", words[j], words[j], words[j], i, col, i, 1, words[j + 1])
+                    )
             continue
         if target.kind == "ini":
             s = _INI_SECTION.match(line)
@@ -61,7 +65,11 @@ def _flat_document(target: Target, text: str) -> Document:
 
 
 def load(target: Target, policy: Policy) -> Document:
-    text, problem = (None, None) if target.kind == "secret-file" else read_text(target.path, policy.max_file_bytes)
+    text, problem = (
+        (None, None)
+        if target.kind == "secret-file"
+        else read_text(target.path, policy.max_file_bytes)
+    )
     if target.kind == "secret-file":
         return Document(path=target.rel, kind=target.kind)
     if problem is not None:
@@ -71,14 +79,54 @@ def load(target: Target, policy: Policy) -> Document:
         return _flat_document(target, text)
     if target.kind in CODE_KINDS:  # no YAML nodes: TC170/TC171 parse the text themselves
         return Document(path=target.rel, kind=target.kind, text=text)
-    return build(target.rel, target.kind, text, config_root=policy.config_root,
-                 max_depth=policy.max_depth, max_nodes=policy.max_nodes)
+    doc = build(
+        target.rel,
+        target.kind,
+        text,
+        config_root=policy.config_root,
+        max_depth=policy.max_depth,
+        max_nodes=policy.max_nodes,
+    )
+    if doc.hydra and not _under(target.rel, policy.config_root) and _foreign_yaml(doc):
+        doc.kind, doc.package = "yaml", ""  # a CI workflow or manifest kept elsewhere
+    return doc
 
 
-def _apply_suppressions(doc: Document, found: list[Finding], secret_file: bool, known: set[str],
-                        tc005: Rule | None, policy: Policy, not_run: set[str] | None = None,
-                        ) -> tuple[list[Finding], list[Finding], list[Finding]]:
-    """Split findings into (reported, suppressed) and report TC005 for suppressions doing nothing."""
+def _under(rel: str, root: str) -> bool:
+    root = root.strip("/")
+    return bool(root) and (rel == root or rel.startswith(root + "/") or f"/{root}/" in f"/{rel}")
+
+
+def _foreign_yaml(doc: Document) -> bool:
+    """YAML whose shape says it is not Hydra config, wherever it lives: a GitHub Actions workflow
+    (``on`` + ``jobs``) or action (``runs.using``), a Kubernetes manifest (``apiVersion`` +
+    ``kind``), a compose file (``services``); their ``${{ }}``/``${VAR}`` are not OmegaConf's."""
+    if not doc.roots or doc.roots[0].kind != "mapping":
+        return False
+    keys = {c.name for c in doc.roots[0].children}
+    runs = doc.roots[0].child("runs")
+    return (
+        ("jobs" in keys and bool(keys & {"on", "true", "True"}))
+        or (runs is not None and runs.child("using") is not None)
+        or {"apiVersion", "kind"} <= keys
+        or (
+            "services" in keys
+            and bool(keys & {"version", "volumes", "networks", "name"})
+            or keys == {"services"}
+        )
+    )
+
+
+def _apply_suppressions(
+    doc: Document,
+    found: list[Finding],
+    secret_file: bool,
+    known: set[str],
+    tc005: Rule | None,
+    policy: Policy,
+    not_run: set[str] | None = None,
+) -> tuple[list[Finding], list[Finding], list[Finding]]:
+    """Split findings into (reported, suppressed); TC005 for suppressions that do nothing."""
     sups = suppress.parse(doc.text) if doc.text else []
     if doc.kind == "python" and sups:  # real comments only, not look-alikes in string literals
         sups = pysource.real_comments(doc.text, sups)
@@ -108,8 +156,12 @@ def _apply_suppressions(doc: Document, found: list[Finding], secret_file: bool, 
     return kept, hidden, extra
 
 
-def lint(targets: Sequence[Target], policy: Policy, selection: Selection | None = None,
-         compose: Sequence[Entry] | None = None) -> Report:
+def lint(
+    targets: Sequence[Target],
+    policy: Policy,
+    selection: Selection | None = None,
+    compose: Sequence[Entry] | None = None,
+) -> Report:
     """Lint ``targets`` file by file; with ``compose`` (``--compose``), also compose those Hydra
     entrypoints and check the composed configs (see ``trackcheck.lint.compose``)."""
     # A file's document is a tree of small objects without cycles, freed by reference counting
@@ -123,8 +175,12 @@ def lint(targets: Sequence[Target], policy: Policy, selection: Selection | None 
         gc.set_threshold(*old)
 
 
-def _lint(targets: Sequence[Target], policy: Policy, selection: Selection | None,
-          compose: Sequence[Entry] | None) -> Report:
+def _lint(
+    targets: Sequence[Target],
+    policy: Policy,
+    selection: Selection | None,
+    compose: Sequence[Entry] | None,
+) -> Report:
     selection = selection or Selection()
     ctx = LintContext(policy)
     rules = active_rules(RULES, policy, selection)
@@ -149,8 +205,9 @@ def _lint(targets: Sequence[Target], policy: Policy, selection: Selection | None
     return report
 
 
-def _check(doc: Document, rules: Sequence[Rule], ctx: LintContext, policy: Policy,
-           report: Report) -> list[Finding]:
+def _check(
+    doc: Document, rules: Sequence[Rule], ctx: LintContext, policy: Policy, report: Report
+) -> list[Finding]:
     found: list[Finding] = []
     for rule in rules:
         if rule.code == "TC005":
@@ -164,25 +221,43 @@ def _check(doc: Document, rules: Sequence[Rule], ctx: LintContext, policy: Polic
     return found
 
 
-def _settle(report: Report, doc: Document, found: list[Finding], rel: str, secret_file: bool,
-            known: set[str], tc005: Rule | None, policy: Policy, rules: Sequence[Rule],
-            not_judged: frozenset[str] = frozenset()) -> None:
+def _settle(
+    report: Report,
+    doc: Document,
+    found: list[Finding],
+    rel: str,
+    secret_file: bool,
+    known: set[str],
+    tc005: Rule | None,
+    policy: Policy,
+    rules: Sequence[Rule],
+    not_judged: frozenset[str] = frozenset(),
+) -> None:
     """Apply the file's suppressions and add what stays to the report; suppressions of
     ``not_judged`` codes are never called unused (TC005)."""
     active = {r.code for r in rules}
-    not_run = {r.code for r in RULES
-               if r.code not in active or policy.ignored_for_path(r.code, rel)}
+    not_run = {
+        r.code for r in RULES if r.code not in active or policy.ignored_for_path(r.code, rel)
+    }
     not_run |= not_judged
-    kept, hidden, extra = _apply_suppressions(doc, found, secret_file, known, tc005, policy,
-                                              not_run)
+    kept, hidden, extra = _apply_suppressions(
+        doc, found, secret_file, known, tc005, policy, not_run
+    )
     report.findings.extend(kept)
     report.findings.extend(f for f in extra if not policy.ignored_for_path("TC005", f.path))
     report.suppressed.extend(hidden)
 
 
-def _compose(report: Report, entries: Sequence[Entry], policy: Policy, ctx: LintContext,
-             rules: Sequence[Rule], deferred: list[tuple[Target, Document, list[Finding]]],
-             known: set[str], tc005: Rule | None) -> None:
+def _compose(
+    report: Report,
+    entries: Sequence[Entry],
+    policy: Policy,
+    ctx: LintContext,
+    rules: Sequence[Rule],
+    deferred: list[tuple[Target, Document, list[Finding]]],
+    known: set[str],
+    tc005: Rule | None,
+) -> None:
     """Composed findings join the per-file ones of the file they point at; a completed
     composition replaces the per-file TC121/TC140/TC141 verdicts of the files it read."""
     from trackcheck.lint import compose
@@ -197,8 +272,18 @@ def _compose(report: Report, entries: Sequence[Entry], policy: Policy, ctx: Lint
             found = [f for f in found if f.rule not in compose.REPLACED]
         at = {(f.rule, f.line, f.column) for f in found}
         found += [f for f in mine if (f.rule, f.line, f.column) not in at]
-        _settle(report, doc, found, target.rel, target.secret_file, known, tc005, policy, rules,
-                compose.REPLACED if covered else frozenset())
+        _settle(
+            report,
+            doc,
+            found,
+            target.rel,
+            target.secret_file,
+            known,
+            tc005,
+            policy,
+            rules,
+            compose.REPLACED if covered else frozenset(),
+        )
     linted = {doc.path for _, doc, _ in deferred}
     for path, doc in out.refused.items():  # why a composition was skipped, if not linted above
         if path not in linted:

@@ -29,7 +29,9 @@ PASS = [
 def test_flags(text: str) -> None:
     found = findings_for("TC101", text)
     assert len(found) == 1, text
-    assert found[0].line is not None and found[0].key.endswith(("tracking_uri", "registry_uri", "URI"))
+    assert found[0].line is not None and found[0].key.endswith(
+        ("tracking_uri", "registry_uri", "URI")
+    )
 
 
 @pytest.mark.parametrize("text", PASS)
@@ -38,16 +40,30 @@ def test_passes(text: str) -> None:
 
 
 def test_env_default_is_left_to_tc104() -> None:
-    assert findings_for("TC101", "mlflow:\n  tracking_uri: ${oc.env:MLFLOW_TRACKING_URI,http://x:5000}\n") == []
+    assert (
+        findings_for(
+            "TC101", "mlflow:\n  tracking_uri: ${oc.env:MLFLOW_TRACKING_URI,http://x:5000}\n"
+        )
+        == []
+    )
 
 
 def test_position_and_key() -> None:
-    (f,) = findings_for("TC101", "project: x\nmlflow:\n  tracking_uri: https://mlflow.example.com\n")
-    assert (f.line, f.column, f.key, f.path) == (3, 17, "mlflow.tracking_uri", "config/snippet.yaml")
+    (f,) = findings_for(
+        "TC101", "project: x\nmlflow:\n  tracking_uri: https://mlflow.example.com\n"
+    )
+    assert (f.line, f.column, f.key, f.path) == (
+        3,
+        17,
+        "mlflow.tracking_uri",
+        "config/snippet.yaml",
+    )
 
 
-@pytest.mark.parametrize("value", ["${{ secrets.MLFLOW_TRACKING_URI }}", "${MLFLOW_TRACKING_URI}",
-                                   "$MLFLOW_TRACKING_URI"])
+@pytest.mark.parametrize(
+    "value",
+    ["${{ secrets.MLFLOW_TRACKING_URI }}", "${MLFLOW_TRACKING_URI}", "$MLFLOW_TRACKING_URI"],
+)
 def test_ci_and_compose_substitutions_are_the_environment(value: str) -> None:
     text = f"jobs:\n  train:\n    env:\n      MLFLOW_TRACKING_URI: '{value}'\n"
     assert findings_for("TC101", text, ".github/workflows/train.yaml") == []

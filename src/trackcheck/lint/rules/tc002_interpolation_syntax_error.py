@@ -40,8 +40,13 @@ def check(doc: Document, ctx: LintContext) -> Iterator[Hit]:
             continue
         interp = doc.interpolation(node)
         if interp.error is not None:
-            yield ctx.hit(doc, node, f"invalid interpolation in '{node.key}': {interp.error}", value=node.value,
-                          secret=True)
+            yield ctx.hit(
+                doc,
+                node,
+                f"invalid interpolation in '{node.key}': {interp.error}",
+                value=node.value,
+                secret=True,
+            )
 
 
 RULE = Rule("TC002", "interpolation-syntax-error", Severity.ERROR, "lint", check, __doc__ or "")

@@ -44,16 +44,25 @@ def check(doc: Document, ctx: LintContext) -> Iterator[Hit]:
     for node in doc.scalars():
         if not ctx.uri_key(node.name) or ctx.placeholder(doc, node):
             continue
-        if not doc.hydra and _SUBSTITUTION.fullmatch(node.value.strip()):
-            continue  # CI/compose substitution (``${{ secrets.X }}``, ``${VAR}``): the environment
+        if not doc.hydra and (
+            _SUBSTITUTION.fullmatch(node.value.strip()) or uri_kind(node.value) is None
+        ):
+            # outside Hydra: a CI/compose substitution (``${{ secrets.X }}``, ``${VAR}``) is the
+            # environment, and only a real URI is a literal endpoint (``tracking_uri: str`` is not)
+            continue
         secret = credential_in_uri(node.value) is not None
         if doc.hydra and node.is_string and "${" in node.value:
             interp = doc.interpolation(node)
             if interp.error is not None or interp.is_env_lookup:
                 continue  # TC002 / TC104 report these
             if interp.refs or interp.resolvers:
-                yield ctx.hit(doc, node, f"tracking URI in '{node.key}' is built from a reference plus "
-                              "text; read it from the environment instead", secret=secret)
+                yield ctx.hit(
+                    doc,
+                    node,
+                    f"tracking URI in '{node.key}' is built from a reference "
+                    "plus text; read it from the environment instead",
+                    secret=secret,
+                )
                 continue
         kind = uri_kind(node.value) or "literal"
         yield ctx.hit(doc, node, f"literal tracking URI ({kind}) in '{node.key}'", secret=secret)
