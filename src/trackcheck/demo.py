@@ -92,6 +92,25 @@ def build_registry(model: str) -> None:
     version(_tags(model, "dev", False, "dev", sha), "c90f4a52", ["dev"])
 
 
+# a made-up Databricks token, assembled so that no scanner mistakes this file for a leak
+_FAKE_TOKEN = "dapi" + "5f3a9c1e7b2d4068" * 2
+
+
+def _write_leaky_config(model: str) -> str:
+    """An mlflow group option written the way trackcheck exists to catch (under .demo/)."""
+    path = Path(".demo/config/mlflow/leaky.yaml")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        "tracking_uri: https://mlflow:s3cr3t-pw@mlflow.internal.example.com\n"
+        f"registry_uri: ${{oc.env:MLFLOW_REGISTRY_URI,databricks-uc}}\n"
+        f"databricks_token: ${{oc.env:DATABRICKS_TOKEN,{_FAKE_TOKEN}}}\n"
+        "experiment_name: scratch\n"
+        f"serving_model: models:/{model}/Production\n",
+        "utf-8",
+    )
+    return str(path.parent.parent)
+
+
 def _run(title: str, args: list[str]) -> int:
     print(f"\n$ trackcheck {' '.join(args)}    # {title}", flush=True)
     p = subprocess.run([sys.executable, "-m", "trackcheck", *args], text=True,
@@ -115,6 +134,8 @@ def main() -> int:
         return 3
     lint_args = ["lint", str(config)] if config.is_dir() else ["lint"]
     _run("the committed config, offline", lint_args)
+    leaky = _write_leaky_config(model)
+    _run("a leaky copy of the mlflow group: secrets are shown masked", ["lint", leaky])
     audit_args = ["audit", "--registry", "--tracking-uri", URI]
     if config.is_dir():
         audit_args += ["--config", str(config)]

@@ -26,6 +26,11 @@ def test_demo_lints_and_audits_a_throwaway_registry(tmp_path: Path) -> None:
     for code in ("TC201", "TC203", "TC206", "TC207"):
         assert f": {code} " in out, code
     assert "(exit 1)" in out and "on purpose" in out
+    # the leaky copy shows lint findings with every secret masked
+    for code in ("TC101", "TC103", "TC104", "TC131", "TC140"):
+        assert f": {code} " in out, code
+    assert "s3cr3t-pw" not in out + p.stderr
+    assert "5f3a9c1e7b2d4068" not in out + p.stderr
     assert "Traceback" not in out + p.stderr
     assert not (tmp_path / ".demo" / "stale.txt").exists()
     assert (tmp_path / ".demo" / "mlflow.db").is_file()
