@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
-from trackcheck.detect.redact import scrub
+from trackcheck.detect.redact import scrubber
 from trackcheck.engine import Report
 from trackcheck.findings import Finding
 
@@ -29,14 +29,15 @@ def render(findings: Iterable[Finding], secrets: Iterable[str] = ()) -> str:
     decides. Secrets are scrubbed from the readable fields as from every other output (a key
     path could hold one), which the fingerprint does not depend on.
     """
-    entries = sorted((f.path, f.rule, f.key, f.fingerprint) for f in findings)
+    clean = scrubber(secrets)  # the fields, not the JSON: a secret may be a word of the format
+    entries = sorted((clean(f.path), f.rule, clean(f.key), f.fingerprint) for f in findings)
     doc = {
         "format": FORMAT,
         "version": VERSION,
         "findings": [{"rule": r, "path": p, "key": k, "fingerprint": fp}
                      for p, r, k, fp in entries],
     }
-    return scrub(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", secrets)
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
 def write(path: Path, report: Report) -> int:
@@ -59,6 +60,8 @@ def write(path: Path, report: Report) -> int:
 def load(path: Path) -> Counter[str]:
     """The fingerprints a baseline accepts, each with how many findings it accepts."""
     try:
+        if path.exists() and not path.is_file():  # a FIFO or a device: the read would not end
+            raise BaselineError(f"{path}: cannot read baseline (not a regular file)")
         raw = path.read_text("utf-8")
     except FileNotFoundError:
         raise BaselineError(

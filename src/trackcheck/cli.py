@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from trackcheck import __version__
@@ -177,9 +177,53 @@ def _emit(text: str, output: str | None) -> None:
             raise CliError(
                 f"{output}: cannot write report ({e.strerror or type(e).__name__})", EXIT_USAGE
             ) from None
+    elif sys.stdout is None:  # started with stdout closed
+        raise CliError("cannot write report (standard output is closed)", EXIT_FAILED)
     else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        try:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as e:  # a full disk, a closed descriptor: the run could not finish
+            why = e.strerror or type(e).__name__
+            raise CliError(f"cannot write report to standard output ({why})", EXIT_FAILED) from None
+
+
+def _scrubbed(report):  # type: ignore[no-untyped-def]
+    """The report with secrets masked in every field a reporter prints. Masking fields, not the
+    rendered text, never touches the format's own words (a password ``error`` must not turn
+    ``"severity": "error"`` into a mask) and sees each value before JSON or XML escapes it."""
+    from dataclasses import replace
+
+    from trackcheck.detect.redact import scrubber
+
+    clean = scrubber(report.secrets)
+
+    def one(f):  # type: ignore[no-untyped-def]
+        why = None if f.suppressed is None else clean(f.suppressed)
+        return replace(f, message=clean(f.message), path=clean(f.path), key=clean(f.key),
+                       suppressed=why)
+
+    def value(v: object) -> object:
+        if isinstance(v, str):
+            return clean(v)
+        return [value(x) for x in v] if isinstance(v, list) else v
+
+    return replace(report, findings=[one(f) for f in report.findings],
+                   suppressed=[one(f) for f in report.suppressed],
+                   summary={k: value(v) for k, v in report.summary.items()})
+
+
+def _masked(text: str, secrets: Iterable[str] = ()) -> str:
+    """A message with anything secret-shaped masked: errors quote paths, URIs and overrides."""
+    from trackcheck.detect.redact import scrub
+
+    return scrub(text, secrets)
+
+
+def _say(message: str, secrets: Iterable[str] = ()) -> None:
+    print(f"trackcheck: {_masked(message, secrets)}", file=sys.stderr)
 
 
 def _load_policy(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -194,7 +238,6 @@ def _load_policy(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 def _finish(report, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
     """Baseline, render, scrub, exit code: the same for both engines."""
     from trackcheck import baseline
-    from trackcheck.detect.redact import scrub
     from trackcheck.findings import Severity
     from trackcheck.reporters import REPORTERS
 
@@ -214,10 +257,10 @@ def _finish(report, args: argparse.Namespace) -> int:  # type: ignore[no-untyped
             raise CliError(str(e), EXIT_USAGE) from None
     fmt = _fmt(args)
     rules = _all_rules()
-    text = REPORTERS[fmt](report, rules, args.show_suppressed)
+    text = REPORTERS[fmt](_scrubbed(report), rules, args.show_suppressed)
     if args.quiet and fmt in ("text", "github"):
         text = "".join(line + "\n" for line in text.splitlines()[:-1])
-    _emit(scrub(text, report.secrets), args.output)
+    _emit(text, args.output)
     if args.exit_zero:
         return EXIT_OK
     return EXIT_FINDINGS if report.failing(Severity(args.fail_on)) else EXIT_OK
@@ -286,9 +329,9 @@ def _lint_fix(args: argparse.Namespace, policy, targets, report) -> int:  # type
     result = fix.plan(targets, report, policy, unsafe=args.unsafe_fixes)
     if not args.quiet:
         for note in result.notes():
-            print(f"trackcheck: {note}", file=sys.stderr)
+            _say(note, report.secrets)
     for note in result.rotation_notes(applied=not args.diff):
-        print(f"trackcheck: {note}", file=sys.stderr)
+        _say(note, report.secrets)
     fixed, files = len(result.outcomes("fixed")), len(result.changed)
     more = len(result.outcomes("unsafe"))
     hint = f"; {more} more fixable with --unsafe-fixes" if more else ""
@@ -302,7 +345,7 @@ def _lint_fix(args: argparse.Namespace, policy, targets, report) -> int:  # type
         return EXIT_FINDINGS if result.changed and not args.exit_zero else EXIT_OK
     errors = result.write()
     for err in errors:
-        print(f"trackcheck: {err}", file=sys.stderr)
+        _say(err, report.secrets)
     if not args.quiet:
         print(
             f"trackcheck: fixed {fixed} finding(s) in {files - len(errors)} file(s){hint}",
@@ -403,7 +446,7 @@ def cmd_check_policy(args: argparse.Namespace) -> int:
             _, origin = load_policy(f)
             print(f"{origin}: ok")
         except PolicyError as e:
-            print(str(e), file=sys.stderr)
+            print(_masked(str(e)), file=sys.stderr)
             bad += 1
     return EXIT_USAGE if bad else EXIT_OK
 
@@ -425,7 +468,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except CliError as e:
-        print(f"trackcheck: {e}", file=sys.stderr)
+        _say(str(e))
         return e.code
     except KeyboardInterrupt:
         print("trackcheck: interrupted", file=sys.stderr)

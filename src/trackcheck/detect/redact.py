@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
+from trackcheck.detect.tokens import KNOWN_TOKENS
 from trackcheck.detect.uris import credential_in_uri
 
 # prefixes that identify a token's kind without revealing any of its secret part
@@ -36,7 +37,26 @@ def mask_uri_match(m: re.Match[str]) -> str:
 
 def scrub(text: str, secrets: Iterable[str]) -> str:
     """Last line of defence: replace any secret that still reached rendered output."""
-    for s in sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True):
-        if s in text:
-            text = text.replace(s, mask(s))
-    return text
+    return scrubber(secrets)(text)
+
+
+def scrubber(secrets: Iterable[str]) -> Callable[[str], str]:
+    """``scrub`` for many texts and one set of secrets. Besides the secrets the rules recorded,
+    it masks whatever has the shape of one (a known token format, a URI's password), recorded
+    or not: a token can sit where no rule looks (a key, a tag value with TC110 not selected)."""
+    ordered = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
+
+    def run(text: str) -> str:
+        for s in ordered:
+            if s in text:
+                text = text.replace(s, mask(s))
+        if len(text) >= 16:  # the shortest known token format
+            for _, rx in KNOWN_TOKENS:
+                text = rx.sub(lambda m: mask(m.group(0)), text)
+        m = credential_in_uri(text) if "@" in text else None
+        while m:  # a masked password ("****") is no password: each pass masks one more
+            text = text[: m.start("password")] + "****" + text[m.end("password") :]
+            m = credential_in_uri(text)
+        return text
+
+    return run

@@ -1,0 +1,158 @@
+"""Adversarial regressions: secrets where the rules do not look for them, values that collide with
+the output's own words, hostile URIs and files; through ``main(argv)`` and the console script."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from trackcheck.cli import FORMATS, main
+
+DAPI = "dapi" + "0123456789abcdef0123456789abcdef"
+GHP = "ghp_" + "gLKOmxgJTeKdNnFRIBXuDL7DxtpYlSXpfKtH"
+TRACKCHECK = str(Path(sys.executable).with_name("trackcheck"))
+Cap = pytest.CaptureFixture[str]
+Tree = Callable[[dict[str, str]], Path]
+
+
+@pytest.fixture(autouse=True)
+def _no_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+
+
+@pytest.fixture
+def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Tree:
+    """Write files under a fresh working directory: ``tree({"config/x.yaml": "..."})``."""
+    monkeypatch.chdir(tmp_path)
+
+    def write(files: dict[str, str]) -> Path:
+        for rel, text in files.items():
+            (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / rel).write_text(text, "utf-8")
+        return tmp_path
+
+    return write
+
+
+def run(capsys: Cap, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err and "internal error" not in err, err
+    return code, out, err
+
+
+# --- secrets the rules do not register -------------------------------------------------------
+@pytest.mark.parametrize(("text", "argv"), [
+    (f"tags:\n  {DAPI}: x\n", ()),  # a token as a run-tag key: TC120 names the key
+    (f"tags:\n  env: {DAPI}\n", ("--select", "TC122")),  # TC110 not selected: nobody registers it
+    (f"tags:\n  env: {GHP}\n", ("--ignore", "TC110")),
+    ("tags:\n  env: https://bob:Hunter2-Secret-99@db.example\n", ("--select", "TC122")),
+])
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_known_secret_shapes_never_printed(text: str, argv: tuple[str, ...], fmt: str,
+                                           tree: Tree, capsys: Cap) -> None:
+    tree({"config/mlflow/a.yaml": text})
+    code, out, err = run(capsys, "lint", "--format", fmt, "--show-suppressed", *argv)
+    assert code == 1, err
+    for secret in (DAPI, GHP, "Hunter2-Secret-99"):
+        assert secret not in out + err, fmt
+
+
+def test_token_in_a_key_stays_out_of_the_baseline(tree: Tree, capsys: Cap) -> None:
+    tree({"config/mlflow/a.yaml": f"tags:\n  {DAPI}: x\n"})
+    assert run(capsys, "lint", "--write-baseline", "bl.json")[0] == 0
+    assert DAPI not in Path("bl.json").read_text("utf-8")
+    assert run(capsys, "lint", "--baseline", "bl.json")[0] == 0
+
+
+# --- a secret that is also a word of the output ----------------------------------------------
+SHORT = "db:\n  password: error\n  token: version\n  secret: rule\n"
+
+
+def test_common_word_secret_keeps_json_and_sarif_intact(tree: Tree, capsys: Cap) -> None:
+    tree({"config/a.yaml": SHORT})
+    doc = json.loads(run(capsys, "lint", "--format", "json")[1])
+    assert doc["version"] == 1 and doc["summary"]["error"] == 3
+    assert {f["severity"] for f in doc["findings"]} == {"error"}
+    assert {f["rule"] for f in doc["findings"]} == {"TC111"}
+    sarif = json.loads(run(capsys, "lint", "--format", "sarif")[1])
+    assert sarif["version"] == "2.1.0"
+    assert {r["level"] for r in sarif["runs"][0]["results"]} == {"error"}
+    out = run(capsys, "lint", "--format", "github")[1]
+    assert out.startswith("::error ")
+    out = run(capsys, "lint")[1]
+    assert out.splitlines()[0].endswith("[error]")
+
+
+def test_common_word_secret_keeps_the_baseline_readable(tree: Tree, capsys: Cap) -> None:
+    tree({"config/a.yaml": SHORT})
+    assert run(capsys, "lint", "--write-baseline", "bl.json")[0] == 0
+    doc = json.loads(Path("bl.json").read_text("utf-8"))
+    assert doc["format"] == "trackcheck-baseline" and doc["version"] == 1
+    assert run(capsys, "lint", "--baseline", "bl.json")[0] == 0
+
+
+def test_non_ascii_secret_in_a_key_not_printed_json_escaped(tree: Tree, capsys: Cap) -> None:
+    # json.dumps escapes non-ASCII: a scrub of the rendered text would miss the escaped form
+    secret = "pässwörd-Ünïcode-42"
+    tree({"config/mlflow/a.yaml": f"tags:\n  env: {secret}\n  {secret}: 1\n"
+                                  f"password: {secret}\n"})
+    code, out, _ = run(capsys, "lint", "--format", "json")
+    assert code == 1
+    assert secret not in json.dumps(json.loads(out), ensure_ascii=False)
+
+
+# --- error messages ----------------------------------------------------------------------------
+def test_policy_error_masks_credential_uri(tree: Tree, capsys: Cap) -> None:
+    tree({"p.yaml": "extends: https://bob:Hunter2-Secret-99@policies.example/team.yaml\n",
+          "config/a.yaml": "x: 1\n"})
+    code, _, err = run(capsys, "lint", "--policy", "p.yaml")
+    assert code == 2 and "bob:****@policies.example" in err
+    code, _, err = run(capsys, "check-policy", "p.yaml")
+    assert code == 2 and err.strip()
+    assert "Hunter2-Secret-99" not in err
+
+
+# --- files that never end, outputs that cannot be written ------------------------------------
+def _cli(cwd: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+    # the timeout is only a guard against a hang taking the test run with it
+    return subprocess.run([TRACKCHECK, *argv], cwd=cwd, capture_output=True, text=True,
+                          timeout=120, stdin=subprocess.DEVNULL)
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_baseline_that_is_not_a_regular_file(kind: str, tree: Tree) -> None:
+    root = tree({"config/a.yaml": "x: 1\n"})
+    if kind == "fifo":
+        os.mkfifo(root / "bl.json")  # reading it would block forever
+        path = "bl.json"
+    else:
+        path = "/dev/zero"  # reading it would never end
+    p = _cli(root, "lint", "--baseline", path)
+    assert p.returncode == 2, p.stderr
+    assert p.stderr.startswith("trackcheck: ") and "not a regular file" in p.stderr
+    assert "Traceback" not in p.stderr
+
+
+class _FullStdout(io.StringIO):
+    def write(self, s: str) -> int:
+        raise OSError(28, "No space left on device")
+
+
+@pytest.mark.parametrize("stdout", [None, _FullStdout()])
+def test_unwritable_stdout_is_a_clear_error(stdout: object, tree: Tree, capsys: Cap,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    tree({"config/a.yaml": "x: 1\n"})
+    monkeypatch.setattr(sys, "stdout", stdout)
+    code = main(["lint"])
+    err = capsys.readouterr().err
+    assert code == 3
+    assert err.startswith("trackcheck: ") and "cannot write report" in err
+    assert "internal error" not in err
