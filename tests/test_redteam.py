@@ -120,6 +120,19 @@ def test_policy_error_masks_credential_uri(tree: Tree, capsys: Cap) -> None:
     assert "Hunter2-Secret-99" not in err
 
 
+@pytest.mark.parametrize("override", [
+    "db.password=Hunter2-Secret-99)",  # Hydra's message echoes the whole override
+    "db.password=choice(Hunter2-Secret-99",  # ... or the part it choked on
+    f"+x={DAPI}'",
+])
+def test_unparsable_override_does_not_echo_its_secret(override: str, tree: Tree,
+                                                     capsys: Cap) -> None:
+    tree({"config/train.yaml": "db:\n  password: ${oc.env:DB_PASSWORD}\n"})
+    code, _, err = run(capsys, "lint", "--compose", "train", "-o", override)
+    assert code == 2 and "cannot parse overrides" in err
+    assert "Hunter2-Secret-99" not in err and DAPI not in err
+
+
 # --- files that never end, outputs that cannot be written ------------------------------------
 def _cli(cwd: Path, *argv: str) -> subprocess.CompletedProcess[str]:
     # the timeout is only a guard against a hang taking the test run with it

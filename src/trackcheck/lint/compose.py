@@ -138,8 +138,12 @@ def plan(policy: Policy, configs: Sequence[str], overrides: Sequence[str],
             try:
                 parser.create().parse_overrides(overrides=list(s))
             except Exception as err:  # OverrideParseException and friends: the text is the user's
-                raise ComposeError(f"entrypoint {e.label}: cannot parse overrides {list(s)}: "
-                                   f"{str(err).splitlines()[0]}") from None
+                shown = [_shown_override(o, policy) for o in s]
+                # Hydra's message quotes the override, or the part of it it choked on
+                why = (str(err).splitlines() or [""])[0] if shown == list(s) else \
+                    "(Hydra's message quotes a secret value; not shown)"
+                raise ComposeError(f"entrypoint {e.label}: cannot parse overrides {shown}: "
+                                   f"{why}") from None
     return entries
 
 
