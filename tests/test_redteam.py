@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from trackcheck.audit.source import masked_uri
 from trackcheck.cli import FORMATS, main
 
 DAPI = "dapi" + "0123456789abcdef0123456789abcdef"
@@ -131,6 +132,27 @@ def test_unparsable_override_does_not_echo_its_secret(override: str, tree: Tree,
     code, _, err = run(capsys, "lint", "--compose", "train", "-o", override)
     assert code == 2 and "cannot parse overrides" in err
     assert "Hunter2-Secret-99" not in err and DAPI not in err
+
+
+@pytest.mark.parametrize(("uri", "shown"), [
+    ("https://bob:p@ssw0rd-42@mlflow.example", "https://bob:****@mlflow.example"),
+    ("https://bob:pa/ssw0rd-42@mlflow.example/", "https://bob:****@mlflow.example/"),
+    ("https://bob:pa#ssw0rd-42@mlflow.example", "https://bob:****@mlflow.example"),
+    ("https://mlflow.example/api?mail=a@b.example", "https://mlflow.example/api"),
+])
+def test_masked_uri_hides_passwords_with_reserved_characters(uri: str, shown: str) -> None:
+    assert masked_uri(uri) == shown
+
+
+@pytest.mark.parametrize("uri", [
+    "https://bob:p@ssw0rd-42@127.0.0.1:9/",
+    "https://bob:pa/ssw0rd-42@127.0.0.1:9/",
+])
+def test_audit_error_masks_odd_passwords(uri: str, tree: Tree, capsys: Cap) -> None:
+    tree({})
+    code, out, err = run(capsys, "audit", "--registry", "--tracking-uri", uri, "--timeout", "2")
+    assert code == 3 and err.strip()
+    assert "ssw0rd-42" not in out + err
 
 
 # --- files that never end, outputs that cannot be written ------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Protocol
 from urllib.parse import urlsplit, urlunsplit
@@ -28,12 +29,24 @@ class RegistrySource(Protocol):
     def snapshot(self, progress: Progress | None = None) -> RegistrySnapshot: ...
 
 
+_USER_INFO = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*://)(?P<user>[^\s?]*)@")
+
+
 def masked_uri(uri: str) -> str:
     """A registry URI fit for output: password masked, query string and fragment dropped
     (tokens travel there too), user name kept so that a wrong account is recognisable."""
     uri = uri.strip()
     if credential_in_uri(uri):
         uri = mask(uri)
+    # the user-info runs to the last '@': a password may hold '@', '/' or '#', where URL parsers
+    # would cut it and leave the rest in plain sight (an '@' in a path is no user-info)
+    info = _USER_INFO.match(uri)
+    head = info.group("user").split("/", 1)[0] if info else ""
+    if info and ("/" not in info.group("user") or ":" in head
+                 and not head.rsplit(":", 1)[1].isdigit()):
+        user = info.group("user")
+        shown = f"{user.split(':', 1)[0]}:****" if ":" in user else "****"
+        uri = f"{info.group('scheme')}{shown}{uri[info.end() - 1 :]}"
     try:
         parts = urlsplit(uri)
     except ValueError:
