@@ -191,3 +191,19 @@ def test_unwritable_stdout_is_a_clear_error(stdout: object, tree: Tree, capsys: 
     assert code == 3
     assert err.startswith("trackcheck: ") and "cannot write report" in err
     assert "internal error" not in err
+
+
+# --- fixes ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("written", [
+    '"Hunt\\\n  er2-Secret-99"',  # an escaped line break: the value reads Hunter2-Secret-99
+    "'Hunter2-\n  Secret-99'",  # folded: the value reads "Hunter2- Secret-99"
+])
+@pytest.mark.parametrize("select", ["TC", "TC101"])
+def test_diff_masks_every_line_of_a_quoted_secret(written: str, select: str, tree: Tree,
+                                                  capsys: Cap) -> None:
+    tree({"config/mlflow/a.yaml": "tracking_uri: http://mlflow.example:5000\n"
+                                  f"password: {written}\nrun_name: x\n"})
+    code, out, err = run(capsys, "lint", "--diff", "--unsafe-fixes", "--select", select)
+    assert code == 1 and "+tracking_uri: ${oc.env:MLFLOW_TRACKING_URI}" in out
+    for part in ("Hunt", "er2-Secret", "Secret-99"):
+        assert part not in out + err, out

@@ -573,7 +573,35 @@ def _secret_spans(doc: Document, ctx: LintContext, secrets: set[str]) -> dict[in
             node = _lint_node(doc, h)
             if node is not None and node.line not in spans:
                 spans[node.line] = (node.column, v)
+                # a quoted value's later lines may cut a word anywhere (``"hunt\`` / ``er2"``)
+                for n in range(node.line + 1, _quoted_end(doc.text or "", node) + 1):
+                    spans.setdefault(n, (1, v))
     return spans
+
+
+def _quoted_end(text: str, node: Node) -> int:
+    """The line on which a quoted scalar that starts at ``node`` closes (its own line if it is
+    not quoted)."""
+    lines = text.split("\n")  # YAML's line breaks, as the node's line number counts them
+    if node.line > len(lines):
+        return node.line
+    start = sum(len(s) + 1 for s in lines[: node.line - 1]) + node.column - 1
+    quote = text[start : start + 1]
+    if quote not in ("'", '"'):
+        return node.line
+    i = start + 1
+    while i < len(text):
+        c = text[i]
+        if quote == '"' and c == "\\":
+            i += 2
+            continue
+        if c == quote:
+            if quote == "'" and text[i + 1 : i + 2] == "'":  # '' is an escaped quote
+                i += 2
+                continue
+            break
+        i += 1
+    return text.count("\n", 0, i) + 1
 
 
 # --- layout ------------------------------------------------------------------------------------
