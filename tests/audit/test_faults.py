@@ -35,6 +35,16 @@ _OK = {
 }
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """A reset or abandoned connection is part of the scenario: the stub must not print its
+    own traceback to stderr, where a later test reads the audit's one-line error."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass
+
+
 class Stub:
     def __init__(self, mode: str, ok: int):
         self.mode, self.ok, self.seen = mode, ok, 0
@@ -52,7 +62,7 @@ class Stub:
                 self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 stub.answer(self)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = _QuietServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.uri = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()

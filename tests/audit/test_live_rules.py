@@ -16,7 +16,7 @@ from tests.audit.conftest import MlflowServer, Seeder
 from trackcheck.cli import main
 
 TOKEN = "dapi" + "0123456789abcdef" * 2  # a Databricks PAT shape
-PASSWORD = "hunter2-but-longer"
+PASSWORD = "rQ7-live-registry-pw-x9"
 COMMIT = "9f2c1e0d7b6a5c4d3e2f1a0b9c8d7e6f5a4b3c2d"
 GOOD_TAGS = {"project": "churn", "env": "prod", "model_name": "xgb", "data_name": "churn-2024",
              "debug": "false", "mlflow.source.git.commit": COMMIT}
