@@ -58,7 +58,16 @@ def registry_context(ctx: LintContext, full_key: str) -> bool:
 
 def alias_sites(doc: Document, ctx: LintContext) -> Iterator[AliasSite]:
     """Every literal alias of a Hydra config: in ``models:/name@alias`` anywhere in a string,
-    ``alias:``/``aliases:`` keys in registry context, and ``lifecycle_intent`` values."""
+    ``alias:``/``aliases:`` keys in registry context, and ``lifecycle_intent`` values. Found
+    once per document and policy (TC130, TC132 and TC134 all read them)."""
+    cached = doc._alias_sites
+    if cached is None or cached[0] is not ctx.policy or cached[1] != len(doc.nodes):
+        cached = (ctx.policy, len(doc.nodes), tuple(_find_sites(doc, ctx)))
+        doc._alias_sites = cached
+    return iter(cached[2])  # type: ignore[arg-type]
+
+
+def _find_sites(doc: Document, ctx: LintContext) -> Iterator[AliasSite]:
     if not doc.hydra:
         return
     for node in doc.nodes:

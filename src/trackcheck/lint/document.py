@@ -97,6 +97,8 @@ class Document:
     defaults: list[str] = field(default_factory=list)  # the root defaults list entries, as text
     _seen: set[int] = field(default_factory=set, repr=False)
     _kinds: tuple[int, dict[str, list[Node]]] | None = field(default=None, repr=False)
+    # lint/aliases.py's alias sites, read by three rules: (policy, node count, sites)
+    _alias_sites: tuple[object, int, tuple[object, ...]] | None = field(default=None, repr=False)
 
     @property
     def hydra(self) -> bool:
