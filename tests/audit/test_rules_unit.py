@@ -205,6 +205,16 @@ def test_tc202_case_insensitive_policy(tmp_path: Path) -> None:
     assert hits("TC202", "models: {churn: {aliases: {Prod: 3}}}", policy) == []
 
 
+def test_aliased_versions_carry_the_aliases_of_interest_and_the_run() -> None:
+    snap = snapshot_from_yaml(live(aliases="{prod: 3, staging: 3, dev: 2, archived: 1}"))
+    ctx = AuditContext(DEFAULT)
+    assert [(v.version, a, r and r.run_id) for v, a, r in ctx.aliased_versions(snap)] == [
+        (3, ("prod", "staging"), "r3")]
+    every = ctx.aliased_versions(snap, lambda v: v.aliases)
+    assert [(v.version, a, r and r.run_id) for v, a, r in every] == [
+        (1, ("archived",), None), (2, ("dev",), None), (3, ("prod", "staging"), "r3")]
+
+
 def test_tc203_names_the_alias_to_use() -> None:
     (h,) = hits("TC203", "models: {churn: {versions: {7: {stage: Production}}}}")
     assert (h.path, h.key, h.value) == ("models:/churn/7", "stage", "Production")

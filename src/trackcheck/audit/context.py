@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import combinations
@@ -107,6 +107,17 @@ class AuditContext:
     @staticmethod
     def run_of(snapshot: RegistrySnapshot, version: VersionRecord) -> RunRecord | None:
         return snapshot.runs.get(version.run_id) if version.run_id else None
+
+    def aliased_versions(
+        self, snapshot: RegistrySnapshot,
+        which: Callable[[VersionRecord], tuple[str, ...]] | None = None,
+    ) -> Iterator[tuple[VersionRecord, tuple[str, ...], RunRecord | None]]:
+        """The versions that carry an alias of interest (``which``: the live ones by default),
+        with those aliases and their source run (None: no run, or one that was not found)."""
+        for version in snapshot.versions:
+            aliases = (which or self.live)(version)
+            if aliases:
+                yield version, aliases, self.run_of(snapshot, version)
 
     @staticmethod
     def run_problem(snapshot: RegistrySnapshot, version: VersionRecord

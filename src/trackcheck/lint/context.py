@@ -44,6 +44,19 @@ class LintContext:
             if n.full_key == g or n.full_key.endswith("." + g):
                 yield n
 
+    def naming_mismatches(self, doc: Document, key: str, allowed: list[str]) -> Iterator[Node]:
+        """The ``key`` values of the mlflow blocks that are not written as one of ``allowed``
+        (a naming convention; none configured, nothing to check). A missing key, a wrong type
+        (TC150), an unset value and ``???`` (set at launch) are left alone."""
+        if not allowed:
+            return
+        for block in self.mlflow_blocks(doc):
+            node = block.child(key)
+            if node is None or node.kind != "scalar" or node.is_empty:
+                continue
+            if node.value.strip() != "???" and not self.written_as(doc, node, allowed):
+                yield node
+
     @staticmethod
     def written_as(doc: Document, node: Node, allowed: list[str]) -> bool:
         """The string is one of ``allowed`` as written (naming conventions compare text, never

@@ -38,9 +38,8 @@ from trackcheck.rule import Hit, Rule
 
 
 def check(snapshot: RegistrySnapshot, ctx: AuditContext) -> Iterator[Hit]:
-    for version in snapshot.versions:
-        live = ctx.live(version)
-        if not live or version.status.upper() == "READY":
+    for version, live, _run in ctx.aliased_versions(snapshot):
+        if version.status.upper() == "READY":
             continue
         names = " and ".join(f"'{a}'" for a in live)
         yield ctx.hit(version, "status", f"version {version.version} of '{version.model}' carries "

@@ -44,9 +44,8 @@ from trackcheck.rule import Hit, Rule
 
 
 def check(snapshot: RegistrySnapshot, ctx: AuditContext) -> Iterator[Hit]:
-    for version in snapshot.versions:
-        live = ctx.live(version)
-        problem = ctx.run_problem(snapshot, version) if live else None
+    for version, live, _run in ctx.aliased_versions(snapshot):
+        problem = ctx.run_problem(snapshot, version)
         if problem is None:
             continue
         key, value, fact = problem

@@ -45,11 +45,9 @@ from trackcheck.rule import Hit, Rule
 
 def check(snapshot: RegistrySnapshot, ctx: AuditContext) -> Iterator[Hit]:
     envs = ctx.promotable_envs
-    for version in snapshot.versions:
-        live = ctx.live(version)
-        run = ctx.run_of(snapshot, version) if live else None
+    for version, live, run in ctx.aliased_versions(snapshot):
         if run is None:
-            continue  # no live alias, or TC205's case
+            continue  # TC205's case
         what = f"version {version.version} of '{version.model}' ({' and '.join(live)})"
         if ctx.is_debug(run):
             yield ctx.hit(version, "run.tags.debug", f"{what} comes from debug run {run.run_id}",

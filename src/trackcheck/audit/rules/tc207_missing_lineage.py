@@ -47,11 +47,9 @@ from trackcheck.rule import Hit, Rule
 
 def check(snapshot: RegistrySnapshot, ctx: AuditContext) -> Iterator[Hit]:
     lineage = ctx.policy.lineage
-    for version in snapshot.versions:
-        aliases = ctx.lineage_aliases(version)
-        run = ctx.run_of(snapshot, version) if aliases else None
+    for version, aliases, run in ctx.aliased_versions(snapshot, ctx.lineage_aliases):
         if run is None:
-            continue  # no alias that needs lineage, or TC205's case
+            continue  # TC205's case
         what = f"version {version.version} of '{version.model}' ({' and '.join(aliases)})"
         if lineage.git_commit_tags and ctx.git_commit(run) is None:
             yield ctx.hit(version, "run.tags", f"{what} comes from run {run.run_id} without a "

@@ -37,16 +37,10 @@ from trackcheck.rule import Hit, Rule
 
 def check(doc: Document, ctx: LintContext) -> Iterator[Hit]:
     allowed = ctx.policy.naming.experiment_name
-    if not allowed:  # no convention configured
-        return
-    for block in ctx.mlflow_blocks(doc):
-        node = block.child("experiment_name")
-        if node is None or node.kind != "scalar" or node.is_empty or node.value.strip() == "???":
-            continue  # missing, a wrong type (TC150), unset or set at launch
-        if not ctx.written_as(doc, node, allowed):
-            expected = " or ".join(f"'{a}'" for a in allowed)
-            yield ctx.hit(doc, node, f"experiment name in '{node.key}' is not the project-level "
-                          f"name (expected {expected})")
+    expected = " or ".join(f"'{a}'" for a in allowed)
+    for node in ctx.naming_mismatches(doc, "experiment_name", allowed):
+        yield ctx.hit(doc, node, f"experiment name in '{node.key}' is not the project-level "
+                      f"name (expected {expected})")
 
 
 RULE = Rule("TC140", "experiment-name-convention", Severity.WARNING, "lint", check, __doc__ or "")
