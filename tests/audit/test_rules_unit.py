@@ -269,6 +269,35 @@ def test_tc208_never_puts_the_value_in_the_message() -> None:
         assert "hunter2" not in h.message and "s3cr3t" not in h.message
 
 
+def test_tc208_reports_a_shared_run_once_on_its_first_aliased_version() -> None:
+    text = """\
+        models:
+          fraud: {aliases: {prod: 1}, versions: {1: {run: r3}, 2: {run: r3}}}
+          churn:
+            aliases: {staging: 4, prod: 3}
+            versions: {4: {run: r3, tags: {api_key: abcdef123456}}, 3: {run: r3}, 2: {run: r2}}
+        runs:
+          r3: {params: {db.password: hunter2-longer}, tags: {note: 'postgresql://u:s3cr3t@db/x'}}
+          r2: {params: {db.password: hunter2-longer}}
+        """
+    found = [(h.path, h.key) for h in hits("TC208", text)]
+    assert sorted(found) == [("models:/churn/3", "run.params.db.password"),
+                             ("models:/churn/3", "run.tags.note"),
+                             ("models:/churn/4", "tags.api_key")]  # the version's own tags
+    for h in hits("TC208", text):
+        if h.key.startswith("run."):
+            assert h.message.endswith("of version 3 of 'churn' (run r3, shared with version 4 of "
+                                      "'churn', version 1 of 'fraud')")
+        else:
+            assert h.message.endswith("of version 4 of 'churn'")
+    alone = text.replace("staging: 4, prod: 3", "prod: 3").replace("{prod: 1}", "{}")
+    found = {(h.path, h.key): h.message for h in hits("TC208", alone)}
+    assert ("models:/churn/4", "tags.api_key") in found
+    assert {k for k in found if k[1].startswith("run.")} == {
+        ("models:/churn/3", "run.params.db.password"), ("models:/churn/3", "run.tags.note")}
+    assert found["models:/churn/3", "run.tags.note"].endswith("of version 3 of 'churn'")
+
+
 def test_tc208_value_is_the_secret_so_a_rotated_secret_is_a_new_finding() -> None:
     a = findings("TC208", "models: {churn: {tags: {api_key: abcdef123456}}}")
     b = findings("TC208", "models: {churn: {tags: {api_key: abcdef123456}}}")

@@ -5,7 +5,9 @@ Runs the same classifiers as `trackcheck lint` over registry metadata: known tok
 (TC110, plus the policy's `token_patterns`), URIs with a password (TC103), and literal values
 under secret-like names (TC111, the policy's `secret_key_words` / `secret_key_names`). It
 reads registered-model and version tags and descriptions, and the params and tags of the
-runs behind aliased versions. The value is never printed, only where it is.
+runs behind aliased versions. The value is never printed, only where it is. A run behind
+several aliased versions is reported once, on the first of them (by model name, then version
+number), and the message names the versions that share it.
 
 ## Why is this bad?
 Registry metadata is readable by everyone who may load a model, is copied into model cards and
@@ -53,18 +55,34 @@ def _fields(prefix: str, items: dict[str, str]) -> list[Place]:
     return [(f"{prefix}.{k}", k, v) for k, v in sorted(items.items())]
 
 
+def _shared_runs(snapshot: RegistrySnapshot, ctx: AuditContext) -> dict[str, list[VersionRecord]]:
+    """Run id -> the aliased versions it is behind, first (model, version) first."""
+    by_run: dict[str, list[VersionRecord]] = {}
+    for v, _aliases, run in ctx.aliased_versions(snapshot, lambda v: v.aliases):
+        if run is not None:
+            by_run.setdefault(run.run_id, []).append(v)
+    for versions in by_run.values():
+        versions.sort(key=lambda v: (v.model, v.version))
+    return by_run
+
+
 def _places(snapshot: RegistrySnapshot, ctx: AuditContext
             ) -> Iterator[tuple[ModelRecord | VersionRecord, str, list[Place]]]:
     for m in snapshot.models.values():
         places = [*_fields("tags", m.tags), ("description", None, m.description)]
         yield m, f"model '{m.name}'", places
+    shared = _shared_runs(snapshot, ctx)
     for v in snapshot.versions:
-        places = [*_fields("tags", v.tags), ("description", None, v.description)]
-        run = ctx.run_of(snapshot, v) if v.aliases else None
-        if run is not None:
-            places += _fields("run.params", run.params) + _fields("run.tags", run.tags)
-        yield v, f"version {v.version} of '{v.model}'", places
-
+        owner = f"version {v.version} of '{v.model}'"
+        yield v, owner, [*_fields("tags", v.tags), ("description", None, v.description)]
+        run = ctx.run_of(snapshot, v)
+        users = shared.get(run.run_id, []) if run is not None else []
+        if run is None or not users or users[0] is not v:
+            continue  # no aliased version's run, or reported on the first version behind it
+        if len(users) > 1:
+            others = ", ".join(f"version {u.version} of '{u.model}'" for u in users[1:])
+            owner += f" (run {run.run_id}, shared with {others})"
+        yield v, owner, _fields("run.params", run.params) + _fields("run.tags", run.tags)
 
 def check(snapshot: RegistrySnapshot, ctx: AuditContext) -> Iterator[Hit]:
     for record, owner, places in _places(snapshot, ctx):
