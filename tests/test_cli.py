@@ -103,7 +103,8 @@ def test_bad_policy_message_names_file_and_key(repo: Path, capsys: Cap) -> None:
     (repo / "bad-policy.yaml").write_text("aliases:\n  allowd: [prod]\n")
     code, out, err = run(capsys, "lint", "config", "--policy", "bad-policy.yaml")
     assert code == 2 and out == ""
-    assert err == "trackcheck: bad-policy.yaml: unknown key 'aliases.allowd'\n"
+    assert err == ("trackcheck: bad-policy.yaml:2: unknown key 'aliases.allowd' "
+                   "(did you mean 'allowed'?)\n")
 
 
 def test_missing_path_message(repo: Path, capsys: Cap) -> None:
@@ -268,7 +269,22 @@ def test_rules_json(capsys: Cap) -> None:
 def test_unknown_rule_exits_2(capsys: Cap) -> None:
     code, out, err = run(capsys, "rules", "TC999")
     assert (code, out) == (2, "")
-    assert err == "trackcheck: unknown rule 'TC999' (see 'trackcheck rules')\n"
+    assert err == "trackcheck: unknown rule code 'TC999' (see 'trackcheck rules')\n"
+    code, out, err = run(capsys, "rules", "TC172")
+    assert (code, out) == (2, "")
+    assert err == ("trackcheck: unknown rule code 'TC172'; did you mean TC171 "
+                   "(tracking-uri-in-code)? (see 'trackcheck rules')\n")
+
+
+@pytest.mark.parametrize("option", ["--select", "--ignore"])
+def test_unknown_codes_in_select_and_ignore_exit_2(repo: Path, capsys: Cap, option: str) -> None:
+    code, out, err = run(capsys, "lint", "config", option, "TC101,TC133,TC1O1")
+    assert (code, out) == (2, "")
+    assert "'TC1O1' is not a rule code or prefix" in err
+    code, out, err = run(capsys, "lint", "config", option, "TC134,TC135")
+    assert code == 2 and "unknown rule code 'TC135'; did you mean TC134" in err
+    # prefixes of known codes are fine
+    assert run(capsys, "lint", "config", option, "TC1,TC13")[0] in (0, 1)
 
 
 def test_check_policy(repo: Path, capsys: Cap) -> None:
@@ -327,3 +343,50 @@ def test_console_script_under_github_actions(repo: Path) -> None:
     p = sub(["lint", "config"], repo, GITHUB_ACTIONS="true")
     assert p.returncode == 1
     check_format("github", p.stdout)
+
+
+# --- what is linted when nothing, or only directories, are named --------------------------------
+def test_nothing_to_lint_in_the_repository_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: Cap) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "README.md").write_text("# hi\n")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "index.md").write_text("# docs\n")
+    for args in ([], ["docs"], ["docs", "README.md"]):
+        code, out, err = run(capsys, "lint", *args)
+        assert (code, out) == (2, ""), args
+        assert err.startswith("trackcheck: nothing to lint: searched a walk honouring .gitignore")
+        assert "none is YAML" in err and err.count("\n") == 1
+
+
+def test_named_files_trackcheck_does_not_read_are_skipped_quietly(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Cap) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "README.md").write_text("# hi\n")
+    (tmp_path / "setup.cfg").write_text("[x]\n")
+    code, out, err = run(capsys, "lint", "README.md", "setup.cfg")  # what pre-commit may pass
+    assert (code, err) == (0, "")
+    assert "in 0 files" in out
+
+
+def test_verbose_lists_roots_and_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                       capsys: Cap) -> None:
+    monkeypatch.chdir(tmp_path)
+    files = {"src/train.py":
+             "import hydra\n\n@hydra.main(config_path='../configs')\ndef m(c): ...\n",
+             "configs/train.yaml": "seed: 1\n", "deploy/compose.yaml": "services: {}\n",
+             ".env.example": "A=\n"}
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    code, out, err = run(capsys, "lint", "-v")
+    assert code == 0 and "in 4 files" in out
+    assert err.splitlines() == [
+        "trackcheck: searched a walk honouring .gitignore under .",
+        "trackcheck: config root configs/ (config_path in src/train.py:3)",
+        "  .env.example  [.env file]",
+        "  configs/train.yaml  [Hydra config]",
+        "  deploy/compose.yaml  [YAML (not Hydra config)]",
+        "  src/train.py  [Python]",
+        "trackcheck: 4 file(s) to lint",
+    ]

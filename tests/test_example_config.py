@@ -36,9 +36,9 @@ def test_the_tree_is_small_and_realistic() -> None:
 def test_lints_clean_under_the_repository_policy(in_repo: Path) -> None:
     policy, origin = load_policy()
     assert origin == "policies/trackcheck.yaml"
-    targets, skipped = discover(["config"], policy, in_repo)
-    assert sorted(t.rel for t in targets) == FILES and skipped == 0
-    report = lint(targets, policy, Selection())
+    found = discover(["config"], policy, in_repo)
+    assert sorted(t.rel for t in found.targets) == FILES and found.skipped == 0
+    report = lint(found.targets, found.policy, Selection())
     assert [f"{f.path}:{f.line}: {f.rule} {f.message}" for f in report.findings] == []
     assert report.suppressed == []  # clean, not silenced
 
@@ -52,7 +52,7 @@ def test_lints_clean_through_the_cli_with_warnings_failing(
 @pytest.mark.parametrize("policy", ["default", "strict"])
 def test_lints_clean_under_the_builtin_policies(policy: str, in_repo: Path) -> None:
     p = load_policy(policy)[0]
-    report = lint(discover(["config"], p, in_repo)[0], p, Selection())
+    report = lint(discover(["config"], p, in_repo).targets, p, Selection())
     assert [f"{f.path}:{f.line}: {f.rule}" for f in report.findings] == []
 
 

@@ -38,24 +38,24 @@ def error(tmp_path: Path, path: str | None = None) -> str:
 def test_builtin_default_when_nothing_is_there(tmp_path: Path) -> None:
     policy, origin = load(tmp_path)
     assert origin == "default"
-    assert policy.config_root == "config"
+    assert policy.config_roots == []  # found by discovery, not assumed
     assert "prod" in policy.aliases.allowed and "tracking_uri" in policy.uri_keys
 
 
 def test_discovery_order(tmp_path: Path) -> None:
     write(tmp_path, "policies/trackcheck.yaml", "config_root: from-policies-dir\n")
     assert load(tmp_path) == (load(tmp_path)[0], "policies/trackcheck.yaml")
-    assert load(tmp_path)[0].config_root == "from-policies-dir"
+    assert load(tmp_path)[0].config_roots == ["from-policies-dir"]  # the 0.1 spelling
 
-    write(tmp_path, "team/policy.yaml", "config_root: from-pyproject\n")
+    write(tmp_path, "team/policy.yaml", "config_roots: [from-pyproject]\n")
     write(tmp_path, "pyproject.toml",
           '[project]\nname = "x"\n\n[tool.trackcheck]\npolicy = "team/policy.yaml"\n')
     policy, origin = load(tmp_path)
-    assert (policy.config_root, origin) == ("from-pyproject", "team/policy.yaml")
+    assert (policy.config_roots, origin) == (["from-pyproject"], "team/policy.yaml")
 
-    write(tmp_path, "cli.yaml", "config_root: from-cli\n")
+    write(tmp_path, "cli.yaml", "config_roots: [from-cli, more]\n")
     policy, origin = load(tmp_path, "cli.yaml")
-    assert (policy.config_root, origin) == ("from-cli", "cli.yaml")
+    assert (policy.config_roots, origin) == (["from-cli", "more"], "cli.yaml")
 
 
 def test_pyproject_without_a_trackcheck_section_is_ignored(tmp_path: Path) -> None:
@@ -119,7 +119,7 @@ def test_extends_strict(tmp_path: Path) -> None:
     ({"a.yaml": "extends: a.yaml\n"}, "a.yaml: 'extends' forms a cycle"),
     ({"a.yaml": "extends: b.yaml\n", "b.yaml": "extends: ./a.yaml\n"}, "'extends' forms a cycle"),
     ({"a.yaml": "extends: gone.yaml\n"}, "gone.yaml: policy file not found"),
-    ({"a.yaml": "extends: 5\n"}, "a.yaml: 'extends': "),
+    ({"a.yaml": "extends: 5\n"}, "a.yaml:1: 'extends': "),
 ])
 def test_bad_extends(files: dict[str, str], words: str, tmp_path: Path) -> None:
     for rel, text in files.items():
@@ -130,28 +130,40 @@ def test_bad_extends(files: dict[str, str], words: str, tmp_path: Path) -> None:
 def test_an_error_in_an_extended_file_names_that_file(tmp_path: Path) -> None:
     write(tmp_path, "base.yaml", "aliases:\n  alowed: [x]\n")
     write(tmp_path, "p.yaml", "extends: base.yaml\n")
-    assert error(tmp_path, "p.yaml") == "base.yaml: unknown key 'aliases.alowed'"
+    assert error(tmp_path, "p.yaml") == \
+        "base.yaml:2: unknown key 'aliases.alowed' (did you mean 'allowed'?)"
 
 
 # --- validation errors --------------------------------------------------------------------------
 @pytest.mark.parametrize(("text", "expected"), [
-    ("colour: blue\n", "p.yaml: unknown key 'colour'"),
-    ("aliases:\n  allowd: [prod]\n", "p.yaml: unknown key 'aliases.allowd'"),
-    ("rules:\n  TC101:\n    enabeld: false\n", "p.yaml: unknown key 'rules.TC101.enabeld'"),
-    ("max_depth: lots\n", "p.yaml: 'max_depth': "),
-    ("uri_keys: tracking_uri\n", "p.yaml: 'uri_keys': "),
-    ("aliases: [prod]\n", "p.yaml: 'aliases': "),
-    ("rules:\n  TC101:\n    severity: fatal\n", "p.yaml: 'rules.TC101.severity': "),
-    ("run_tags:\n  values:\n    env: yes\n", "p.yaml: 'run_tags.values.env"),
+    ("colour: blue\n", "p.yaml:1: unknown key 'colour'"),
+    ("alises:\n  allowed: [prod]\n", "p.yaml:1: unknown key 'alises' (did you mean 'aliases'?)"),
+    ("aliases:\n  allowd: [prod]\n",
+     "p.yaml:2: unknown key 'aliases.allowd' (did you mean 'allowed'?)"),
+    ("rules:\n  TC101:\n    enabeld: false\n",
+     "p.yaml:3: unknown key 'rules.TC101.enabeld' (did you mean 'enabled'?)"),
+    ("entrypoints:\n  - config: train\n    overides: [[]]\n",
+     "p.yaml:3: unknown key 'entrypoints.0.overides' (did you mean 'overrides'?)"),
+    ("max_depth: lots\n", "p.yaml:1: 'max_depth': "),
+    ("uri_keys: tracking_uri\n", "p.yaml:1: 'uri_keys': "),
+    ("aliases: [prod]\n", "p.yaml:1: 'aliases': "),
+    ("rules:\n  TC101:\n    severity: fatal\n", "p.yaml:3: 'rules.TC101.severity': "),
+    ("run_tags:\n  values:\n    env: yes\n", "p.yaml:3: 'run_tags.values.env"),
     ("token_patterns:\n  - name: x\n    regex: '[unclosed'\n",
-     "p.yaml: 'token_patterns.0.regex': Value error, not a valid regular expression"),
-    ("token_patterns:\n  - regex: abc\n", "p.yaml: 'token_patterns.0.name': "),
+     "p.yaml:3: 'token_patterns.0.regex': not a valid regular expression"),
+    ("token_patterns:\n  - regex: abc\n", "p.yaml:2: 'token_patterns.0.name': "),
     ("rules:\n  TC11: {enabled: false}\n",
-     "p.yaml: 'rules': Value error, 'TC11' is not a rule code"),
+     "p.yaml:2: 'rules.TC11': unknown rule code 'TC11'"),
+    ("rules:\n  TC172: {enabled: false}\n",
+     "p.yaml:2: 'rules.TC172': unknown rule code 'TC172'; did you mean TC171 "
+     "(tracking-uri-in-code)?"),
     ("rules:\n  tc101: {enabled: false}\n", "'tc101' is not a rule code"),
     ("per_path_ignores:\n  'a/*': [E501]\n", "'E501' is not a rule code or prefix"),
-    ("max_file_bytes: 0\n", "p.yaml: 'max_file_bytes': Input should be greater than 0"),
-    ("max_depth: -1\n", "p.yaml: 'max_depth': "),
+    ("per_path_ignores:\n  'a/*': [TC1, TC3]\n", "p.yaml:2: 'per_path_ignores.a/*.1': "
+     "unknown rule code 'TC3'"),
+    ("max_file_bytes: 0\n", "p.yaml:1: 'max_file_bytes': Input should be greater than 0"),
+    ("max_depth: -1\n", "p.yaml:1: 'max_depth': "),
+    ("config_root: conf\nconfig_roots: [x]\n", "give 'config_roots' (a list) only"),
 ])
 def test_invalid_policy_names_file_and_key(text: str, expected: str, tmp_path: Path) -> None:
     write(tmp_path, "p.yaml", text)
@@ -192,9 +204,12 @@ def test_empty_policy_is_the_default(tmp_path: Path) -> None:
 
 
 def test_every_error_line_names_the_file(tmp_path: Path) -> None:
-    write(tmp_path, "p.yaml", "colour: blue\nmax_depth: lots\n")
+    write(tmp_path, "p.yaml", "colour: blue\nmax_depth: lots\naliases:\n  alowed: []\n"
+                              "rules:\n  TC999: {}\n")
     lines = error(tmp_path, "p.yaml").splitlines()
-    assert len(lines) == 2 and all(line.startswith("p.yaml: ") for line in lines)
+    # every problem at once, in file order, each with the file and its line
+    assert [line.split(" ", 1)[0] for line in lines] == [
+        "p.yaml:1:", "p.yaml:2:", "p.yaml:4:", "p.yaml:6:"]
 
 
 def test_cli_exit_2_for_an_invalid_policy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -205,9 +220,10 @@ def test_cli_exit_2_for_an_invalid_policy(tmp_path: Path, monkeypatch: pytest.Mo
     assert main(["lint", "config"]) == 2  # discovered, not only given with --policy
     out, err = capsys.readouterr()
     assert out == ""
-    assert err == "trackcheck: policies/trackcheck.yaml: unknown key 'aliases.allowd'\n"
+    assert err == ("trackcheck: policies/trackcheck.yaml:2: unknown key 'aliases.allowd' "
+                   "(did you mean 'allowed'?)\n")
     assert main(["check-policy", "policies/trackcheck.yaml"]) == 2
-    assert "policies/trackcheck.yaml: unknown key 'aliases.allowd'" in capsys.readouterr().err
+    assert "policies/trackcheck.yaml:2: unknown key 'aliases.allowd'" in capsys.readouterr().err
 
 
 # --- settings the engine applies -------------------------------------------------------------

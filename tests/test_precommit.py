@@ -312,7 +312,7 @@ def test_policy_hook(pc: PreCommit, user: Path) -> None:
     )
     assert rc != 0, out
     assert re.search(r"^trackcheck policy\.+Failed$", out, re.M)
-    assert "policies/trackcheck.yaml: unknown key 'alises'" in out, out
+    assert "policies/trackcheck.yaml:2: unknown key 'alises' (did you mean 'aliases'?)" in out, out
     _git(user, "reset", "-q", "--hard", env=pc.env)
     rc, out = _commit(
         user,

@@ -31,12 +31,13 @@ class CliError(Exception):
 
 
 def _codes(value: str) -> list[str]:
+    from trackcheck.codes import unknown_code
+
     codes = [c.strip().upper() for c in value.split(",") if c.strip()]
     for c in codes:
-        if not c.startswith("TC") or not c[2:].isdigit() and c != "TC":
-            raise argparse.ArgumentTypeError(
-                f"'{c}' is not a rule code or prefix (e.g. TC101, TC1)"
-            )
+        why = unknown_code(c, prefix=True)
+        if why:
+            raise argparse.ArgumentTypeError(why)
     return codes
 
 
@@ -72,6 +73,9 @@ def _common(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     p.add_argument("-q", "--quiet", action="store_true", help="print findings only, no summary")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="also say (on stderr) what was searched, the config roots and how each "
+                   "was found, and each file linted with its kind")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -90,7 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
         "paths",
         nargs="*",
         metavar="PATH",
-        help="files and directories (default: the config root and secret files at the root)",
+        help="files and directories (default: the repository: the files git lists, or outside "
+        "git a walk that honours .gitignore)",
     )
     lint.add_argument(
         "--compose",
@@ -191,28 +196,10 @@ def _emit(text: str, output: str | None) -> None:
 
 
 def _scrubbed(report):  # type: ignore[no-untyped-def]
-    """The report with secrets masked in every field a reporter prints. Masking fields, not the
-    rendered text, never touches the format's own words (a password ``error`` must not turn
-    ``"severity": "error"`` into a mask) and sees each value before JSON or XML escapes it."""
-    from dataclasses import replace
+    """The report with secrets masked as values, not words (``detect.redact.scrub_report``)."""
+    from trackcheck.detect.redact import scrub_report
 
-    from trackcheck.detect.redact import scrubber
-
-    clean = scrubber(report.secrets)
-
-    def one(f):  # type: ignore[no-untyped-def]
-        why = None if f.suppressed is None else clean(f.suppressed)
-        return replace(f, message=clean(f.message), path=clean(f.path), key=clean(f.key),
-                       suppressed=why)
-
-    def value(v: object) -> object:
-        if isinstance(v, str):
-            return clean(v)
-        return [value(x) for x in v] if isinstance(v, list) else v
-
-    return replace(report, findings=[one(f) for f in report.findings],
-                   suppressed=[one(f) for f in report.suppressed],
-                   summary={k: value(v) for k, v in report.summary.items()})
+    return scrub_report(report)
 
 
 def _masked(text: str, secrets: Iterable[str] = ()) -> str:
@@ -296,18 +283,48 @@ def cmd_lint(args: argparse.Namespace) -> int:
     from trackcheck.lint.discover import UsageError, discover
     from trackcheck.lint.runner import lint
 
-    policy = _load_policy(args)
-    compose = _compose_plan(args, policy)
     try:
-        targets, skipped = discover(list(args.paths), policy, Path.cwd())
+        found = discover(list(args.paths), _load_policy(args), Path.cwd())
     except UsageError as e:
         raise CliError(str(e), EXIT_USAGE) from None
-    report = lint(targets, policy, _selection(args), compose)
-    if skipped:
-        report.summary["skipped"] = skipped
+    policy = found.policy  # with the config roots discovery found
+    if args.verbose:
+        _describe(found)
+    if not found.targets and not found.only_files:
+        raise CliError(_nothing_linted(found), EXIT_USAGE)
+    compose = _compose_plan(args, policy)
+    report = lint(found.targets, policy, _selection(args), compose)
+    if found.skipped:
+        report.summary["skipped"] = found.skipped
     if args.fix or args.diff:
-        return _lint_fix(args, policy, targets, report)
+        return _lint_fix(args, policy, found.targets, report)
     return _finish(report, args)
+
+
+def _describe(found) -> None:  # type: ignore[no-untyped-def]
+    """``-v``: the config roots and how each was found, then each linted file and its kind."""
+    from trackcheck.lint.discover import KIND_NAMES
+
+    err = sys.stderr
+    for where in found.searched:
+        print(f"trackcheck: searched {where}", file=err)
+    if found.roots:
+        for r in found.roots:
+            print(f"trackcheck: config root {r.path}/ ({r.how})", file=err)
+    else:
+        print("trackcheck: no Hydra config root (policy config_roots, Hydra entry points in "
+              "code, config/, configs/, conf/, defaults lists): YAML is read as plain YAML",
+              file=err)
+    for t in found.targets:
+        print(f"  {_masked(t.rel)}  [{KIND_NAMES.get(t.kind, t.kind)}]", file=err)
+    print(f"trackcheck: {len(found.targets)} file(s) to lint", file=err)
+
+
+def _nothing_linted(found) -> str:  # type: ignore[no-untyped-def]
+    where = "; ".join(found.searched) or "the paths given"
+    return (f"nothing to lint: searched {where} ({found.listed} file(s)); none is YAML, a "
+            "secret-bearing file (.env, .databrickscfg, .netrc, keys), Python, a shell script, "
+            "a Makefile or a Dockerfile. Name files or directories to lint, or see -v")
 
 
 def _lint_fix(args: argparse.Namespace, policy, targets, report) -> int:  # type: ignore[no-untyped-def]
@@ -378,7 +395,11 @@ def cmd_rules(args: argparse.Namespace) -> int:
         code = args.code.upper()
         rule = rules.get(code) or next((r for r in rules.values() if r.name == args.code), None)
         if rule is None:
-            raise CliError(f"unknown rule '{args.code}' (see 'trackcheck rules')", EXIT_USAGE)
+            from trackcheck.codes import unknown_code
+
+            why = unknown_code(code, prefix=False) or f"unknown rule '{args.code}'"
+            raise CliError(why if "see 'trackcheck rules'" in why else
+                           f"{why} (see 'trackcheck rules')", EXIT_USAGE)
         selected = [rule]
     else:
         selected = list(rules.values())

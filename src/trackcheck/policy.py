@@ -2,23 +2,36 @@
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 import re
 import sys
+import typing
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
+from trackcheck.codes import unknown_code
 from trackcheck.detect.keys import is_secret_key
 from trackcheck.detect.tokens import find_token
 from trackcheck.findings import Severity
 
 DEFAULT_POLICY_PATH = Path("policies") / "trackcheck.yaml"
 BUILTIN_NAMES = ("default", "strict")
+# where Hydra config lives when neither the policy nor the code says (SPEC: found, not assumed)
+CONVENTIONAL_ROOTS = ("config", "configs", "conf")
 
 
 class PolicyError(Exception):
@@ -72,7 +85,7 @@ class Entrypoint(_Model):
     override sets it is launched with, and the groups whose every option is composed in turn."""
 
     config: str = Field(min_length=1)  # primary config name in the config dir (``config``)
-    config_dir: str | None = None  # default: ``config_root``
+    config_dir: str | None = None  # default: the first config root
     overrides: list[list[str]] = Field(default_factory=lambda: [[]])  # ``[[], [experiment=foo]]``
     # groups whose every option is composed on top of each override set; ``all``: every group
     sweep: list[str] | Literal["all"] = "all"
@@ -97,12 +110,33 @@ class TokenPattern(_Model):
         return v
 
 
+def _code(value: str, prefix: bool = False) -> str:
+    if value != value.strip().upper():  # rules compare codes exactly: 'tc101' would match nothing
+        raise ValueError(f"'{value}' is not a rule code (write it as {value.strip().upper()})")
+    why = unknown_code(value, prefix=prefix)
+    if why:
+        raise ValueError(why)
+    return value
+
+
+def _prefix(value: str) -> str:
+    return _code(value, prefix=True)
+
+
+RuleCode = Annotated[str, AfterValidator(_code)]
+RulePrefix = Annotated[str, AfterValidator(_prefix)]
+
+
 class Policy(_Model):
     extends: str | None = None
-    config_root: str = "config"
+    # Hydra config roots (relative paths); empty: found by discovery (``trackcheck.lint.roots``)
+    config_roots: list[str] = Field(default_factory=list)
+    # the 0.1 name: one root; folded into ``config_roots`` as a one-item list
+    config_root: str | None = None
     aliases: AliasPolicy = AliasPolicy()
     run_tags: RunTagPolicy = RunTagPolicy()
     uri_keys: list[str] = Field(default_factory=list)
+    deploy_files: list[str] = Field(default_factory=list)
     server_keys: list[str] = Field(default_factory=list)
     secret_key_words: list[str] = Field(default_factory=list)
     secret_key_names: list[str] = Field(default_factory=list)
@@ -117,29 +151,40 @@ class Policy(_Model):
     secret_files: list[str] = Field(default_factory=list)
     non_hydra_yaml: list[str] = Field(default_factory=list)
     entrypoints: list[Entrypoint] = Field(default_factory=list)
-    rules: dict[str, RuleSetting] = Field(default_factory=dict)
-    per_path_ignores: dict[str, list[str]] = Field(default_factory=dict)
+    # a misspelt code would silently switch nothing off: unknown codes are errors
+    rules: dict[RuleCode, RuleSetting] = Field(default_factory=dict)
+    per_path_ignores: dict[str, list[RulePrefix]] = Field(default_factory=dict)
     max_file_bytes: int = Field(5_000_000, gt=0)
     max_depth: int = Field(100, gt=0)
     max_nodes: int = Field(1_000_000, gt=0)
 
-    # a misspelt code would silently switch nothing off
-    @field_validator("rules")
+    @model_validator(mode="before")
     @classmethod
-    def _rule_codes(cls, v: dict[str, RuleSetting]) -> dict[str, RuleSetting]:
-        for code in v:
-            if not re.fullmatch(r"TC\d{3}", code):
-                raise ValueError(f"'{code}' is not a rule code (e.g. TC101)")
-        return v
+    def _one_root(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("config_root") is not None:
+            if data.get("config_roots"):
+                raise ValueError("give 'config_roots' (a list) only; 'config_root' is its old "
+                                 "one-item form")
+            data = {**data, "config_roots": [data["config_root"]], "config_root": None}
+        return data
 
-    @field_validator("per_path_ignores")
-    @classmethod
-    def _ignore_codes(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
-        for codes in v.values():
-            for code in codes:
-                if not re.fullmatch(r"TC\d{0,3}", code):
-                    raise ValueError(f"'{code}' is not a rule code or prefix (e.g. TC101, TC1)")
-        return v
+    # --- config roots ---------------------------------------------------------------
+    def root_of(self, rel: str) -> str | None:
+        """The config root that holds ``rel`` (POSIX, relative to the working directory): the
+        innermost one, or None. A root of ``.`` holds every relative path. Without roots (a
+        policy not yet through discovery), the conventional names stand in."""
+        best: str | None = None
+        for root in self.config_roots or CONVENTIONAL_ROOTS:
+            r = root.strip("/")
+            if r in ("", ".") or rel.startswith(r + "/"):
+                if best is None or len(r) > len(best.strip("/")):
+                    best = root
+        return best
+
+    @property
+    def first_root(self) -> str:
+        """Where entrypoints are composed from by default: the first config root."""
+        return self.config_roots[0] if self.config_roots else CONVENTIONAL_ROOTS[0]
 
     # --- predicates -----------------------------------------------------------------
     def rule_enabled(self, code: str) -> bool:
@@ -239,15 +284,90 @@ def _builtin_text(name: str) -> str:
     return resources.files("trackcheck.policies").joinpath(f"{name}.yaml").read_text("utf-8")
 
 
-def _format_validation(origin: str, err: ValidationError) -> str:
-    lines = []
+def _format_validation(origin: str, err: ValidationError, text: str | None = None) -> str:
+    """One line per problem, in file order, each with its line when the text is at hand, and
+    the closest known key for an unknown one (``alises`` -> ``aliases``)."""
+    tree = _compose(text) if text is not None else None
+    rows = []
     for e in err.errors():
-        loc = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        loc = tuple(p for p in e["loc"] if p != "[key]")  # pydantic's marker for a bad key
+        dotted = ".".join(str(p) for p in loc) or "(top level)"
+        line = _line_of(tree, loc)
+        where = f"{origin}:{line}" if line else origin
         if e["type"] == "extra_forbidden":
-            lines.append(f"{origin}: unknown key '{loc}'")
+            close = difflib.get_close_matches(str(loc[-1]), _known_keys(loc[:-1]), n=1,
+                                              cutoff=0.6)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            rows.append((line or 0, f"{where}: unknown key '{dotted}'{hint}"))
         else:
-            lines.append(f"{origin}: '{loc}': {e['msg']}")
-    return "\n".join(lines)
+            msg = e["msg"].removeprefix("Value error, ")
+            rows.append((line or 0, f"{where}: '{dotted}': {msg}"))
+    return "\n".join(r for _, r in sorted(rows, key=lambda r: r[0]))
+
+
+def _compose(text: str) -> yaml.Node | None:
+    try:
+        return yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError:
+        return None
+
+
+def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
+    """1-based line of the key (or item) at ``loc`` in a composed policy, as deep as it goes."""
+    line = None
+    for seg in loc:
+        if isinstance(node, yaml.MappingNode):
+            pair = next(((k, v) for k, v in node.value if k.value == str(seg)), None)
+            if pair is None:
+                break
+            line, node = pair[0].start_mark.line + 1, pair[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(seg, int) \
+                and seg < len(node.value):
+            node = node.value[seg]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line
+
+
+def _known_keys(loc: tuple[Any, ...]) -> list[str]:
+    """The keys the policy model accepts at ``loc`` (a path of keys and list indexes)."""
+    ann: Any = Policy
+    for seg in loc:
+        ann = _inner(ann, seg)
+        if ann is None:
+            return []
+    model = _model_in(ann)
+    return list(model.model_fields) if model is not None else []
+
+
+def _inner(ann: Any, seg: Any) -> Any:
+    """The annotation one step down: a model's field, a list's item, a mapping's value."""
+    model = ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
+    if model is not None:
+        field = model.model_fields.get(str(seg))
+        return field.annotation if field is not None else None
+    for arg in typing.get_args(ann):  # Optional[...] / unions: the first arm that goes deeper
+        if typing.get_origin(arg) in (list, dict) or isinstance(arg, type):
+            inner = _inner(arg, seg)
+            if inner is not None:
+                return inner
+    origin = typing.get_origin(ann)
+    if origin is list and isinstance(seg, int):
+        return typing.get_args(ann)[0]
+    if origin is dict:
+        return typing.get_args(ann)[1]
+    return None
+
+
+def _model_in(annotation: Any) -> Any:
+    """The pydantic model an annotation names (directly or as one arm of a union), or None."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        if isinstance(arg, type) and issubclass(arg, BaseModel):
+            return arg
+    return None
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -285,7 +405,7 @@ def _load_layers(ref: str, base_dir: Path, seen: tuple[str, ...]) -> dict[str, A
     try:
         Policy.model_validate(data)  # each layer is checked alone, so errors name its file
     except ValidationError as e:
-        raise PolicyError(_format_validation(origin, e)) from None
+        raise PolicyError(_format_validation(origin, e, text)) from None
     # a team file layers over the built-in default unless it says ``extends: none``
     parent = data.get("extends", None if origin.startswith("<built-in") else "default")
     if parent and parent != "none":

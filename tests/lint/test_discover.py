@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -24,14 +25,19 @@ def make(root: Path, *rels: str) -> None:
 
 
 def found(policy: Policy, *args: str) -> list[tuple[str, str, bool]]:
-    targets, _ = discover(list(args), policy, Path.cwd())
-    return [(t.rel, t.kind, t.secret_file) for t in targets]
+    run = discover(list(args), policy, Path.cwd())
+    return [(t.rel, t.kind, t.secret_file) for t in run.targets]
 
 
 @pytest.mark.parametrize(("rel", "kind", "secret_file"), [
     ("config/mlflow/default.yaml", "hydra", False),
     ("config/x.YML", "hydra", False),
-    ("deploy.yaml", "hydra", False),
+    ("configs/logger/mlflow.yaml", "hydra", False),
+    ("conf/db/mysql.yaml", "hydra", False),
+    ("deploy.yaml", "yaml", False),  # outside every config root: YAML, not Hydra config
+    ("src/app/settings.yml", "yaml", False),
+    ("pnpm-lock.yaml", "generated", False),
+    ("web/yarn-lock.yml", "generated", False),
     (".github/workflows/ci.yml", "yaml", False),
     (".gitlab-ci.yml", "yaml", False),
     ("docker-compose.yml", "yaml", False),
@@ -79,11 +85,12 @@ def test_explicit_files_are_linted_as_given(tmp_path: Path, monkeypatch: pytest.
                                             policy: Policy) -> None:
     monkeypatch.chdir(tmp_path)
     make(tmp_path, "config/a.yaml", "elsewhere/b.yaml", "node_modules/c.yaml", "README.md")
-    targets, skipped = discover(["elsewhere/b.yaml", "node_modules/c.yaml", "README.md",
-                                 "config/a.yaml"], policy, tmp_path)
+    run = discover(["elsewhere/b.yaml", "node_modules/c.yaml", "README.md", "config/a.yaml"],
+                   policy, tmp_path)
     # the order given, even in a folder a directory walk would skip; unknown kinds are counted
-    assert [t.rel for t in targets] == ["elsewhere/b.yaml", "node_modules/c.yaml", "config/a.yaml"]
-    assert skipped == 1
+    assert [t.rel for t in run.targets] == [
+        "elsewhere/b.yaml", "node_modules/c.yaml", "config/a.yaml"]
+    assert run.skipped == 1 and run.only_files
 
 
 def test_a_file_given_twice_is_linted_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -94,15 +101,19 @@ def test_a_file_given_twice_is_linted_once(tmp_path: Path, monkeypatch: pytest.M
         "config/a.yaml", "config/b.yaml"]
 
 
-def test_no_arguments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, policy: Policy) -> None:
+def test_no_arguments_outside_git_walks_the_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                policy: Policy) -> None:
     monkeypatch.chdir(tmp_path)
     make(tmp_path, "config/a.yaml", ".env", ".databrickscfg", "deploy.yaml", "train.py",
-         "docs/x.yaml", ".env.example")
+         "docs/x.yaml", ".env.example", "README.md")
     assert found(policy) == [
-        ("config/a.yaml", "hydra", False),
         (".databrickscfg", "ini", True),
         (".env", "env", True),
         (".env.example", "env", False),
+        ("config/a.yaml", "hydra", False),
+        ("deploy.yaml", "yaml", False),
+        ("docs/x.yaml", "yaml", False),
+        ("train.py", "python", False),
     ]
 
 
@@ -110,21 +121,84 @@ def test_a_virtualenv_named_env_is_no_secret_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, policy: Policy,
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    make(tmp_path, "config/a.yaml", ".env/pyvenv.cfg", ".env/lib/site/conf.yaml")
-    assert found(policy) == [("config/a.yaml", "hydra", False)]
+    make(tmp_path, "config/a.yaml", ".env/pyvenv.cfg", ".env/lib/site/conf.yaml",
+         "venv/lib/x.yaml", "node_modules/p/q.yaml")
+    # a folder named .env is walked, not flagged; its pyvenv.cfg is nothing trackcheck reads
+    assert [r for r, _, _ in found(policy)] == [".env/lib/site/conf.yaml", "config/a.yaml"]
 
 
-def test_no_arguments_without_a_config_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                            policy: Policy) -> None:
+def test_the_walk_honours_gitignore_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          policy: Policy) -> None:
     monkeypatch.chdir(tmp_path)
-    assert found(policy) == []
+    make(tmp_path, "config/a.yaml", ".env", "outputs/x/.hydra/config.yaml", "sub/keep.yaml",
+         "sub/drop.yaml", "sub/deep/drop.yaml", "logs/run.yaml", "logs/keep.yaml")
+    (tmp_path / ".gitignore").write_text(".env\noutputs/\nlogs/*\n!logs/keep.yaml\n")
+    (tmp_path / "sub/.gitignore").write_text("drop.yaml\n")
+    assert [r for r, _, _ in found(policy)] == ["config/a.yaml", "logs/keep.yaml", "sub/keep.yaml"]
 
 
-def test_config_root_comes_from_the_policy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def git(root: Path, *args: str) -> None:
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com",
+                    "-c", "init.defaultBranch=main", *args], cwd=root, check=True,
+                   capture_output=True)
+
+
+def test_in_git_the_files_git_lists(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                    policy: Policy) -> None:
+    monkeypatch.chdir(tmp_path)
+    make(tmp_path, "configs/train.yaml", "scripts/run.sh", "new.py", ".env", "mlruns/0/meta.yaml",
+         "gone.yaml", "forced/x.yaml")
+    (tmp_path / ".gitignore").write_text(".env\nmlruns/\nforced/\n")
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "add", ".gitignore", "configs", "scripts", "gone.yaml")
+    git(tmp_path, "add", "-f", "forced/x.yaml")
+    git(tmp_path, "commit", "-qm", "init")
+    (tmp_path / "gone.yaml").unlink()  # deleted in the work tree, still in the index
+    # tracked files, untracked ones git does not ignore (new.py), and a force-added file;
+    # never what git ignores (a developer's .env is the environment, not a leak)
+    assert found(policy) == [
+        ("configs/train.yaml", "hydra", False),
+        ("forced/x.yaml", "yaml", False),
+        ("new.py", "python", False),
+        ("scripts/run.sh", "shell", False),
+    ]
+    # named on the command line, an ignored file is linted
+    assert found(policy, ".env") == [(".env", "env", True)]
+    # a directory is expanded the way git lists it; one git ignores as a whole, named on
+    # purpose, is walked
+    assert found(policy, "configs", "scripts") == [("configs/train.yaml", "hydra", False),
+                                                   ("scripts/run.sh", "shell", False)]
+    assert found(policy, "mlruns") == [("mlruns/0/meta.yaml", "yaml", False)]
+
+
+def test_from_a_subdirectory_git_lists_that_subtree(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch,
+                                                    policy: Policy) -> None:
+    make(tmp_path, "proj/conf/config.yaml", "other/x.yaml")
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "add", "-A")
+    monkeypatch.chdir(tmp_path / "proj")
+    assert found(policy) == [("conf/config.yaml", "hydra", False)]
+
+
+def test_no_arguments_and_nothing_to_lint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          policy: Policy) -> None:
+    monkeypatch.chdir(tmp_path)
+    make(tmp_path, "README.md", "LICENSE")
+    run = discover([], policy, tmp_path)
+    assert run.targets == [] and not run.only_files and run.listed == 2
+    assert run.searched == ["a walk honouring .gitignore under ."]
+
+
+def test_config_roots_come_from_the_policy(tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     make(tmp_path, "conf/a.yaml", "config/b.yaml")
-    policy = Policy.model_validate({"config_root": "conf"})
-    assert found(policy) == [("conf/a.yaml", "hydra", False)]
+    policy = Policy.model_validate({"config_root": "conf"})  # the 0.1 spelling: one root
+    assert policy.config_roots == ["conf"]
+    assert found(policy) == [("conf/a.yaml", "hydra", False), ("config/b.yaml", "yaml", False)]
+    two = Policy.model_validate({"config_roots": ["conf", "config"]})
+    assert found(two) == [("conf/a.yaml", "hydra", False), ("config/b.yaml", "hydra", False)]
 
 
 def test_missing_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, policy: Policy) -> None:
@@ -142,7 +216,7 @@ def test_symlinks_stay_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     os.symlink("a.yaml", tmp_path / "config/b.yaml")
     os.symlink("../real", tmp_path / "config/linked")  # a directory symlink is not followed
     os.symlink("../real/x.yaml", tmp_path / "config/c.yaml")
-    targets, _ = discover(["config"], policy, tmp_path)
+    targets = discover(["config"], policy, tmp_path).targets
     assert [(t.rel, t.path.as_posix()) for t in targets] == [
         ("config/a.yaml", "config/a.yaml"), ("config/b.yaml", "config/b.yaml"),
         ("config/c.yaml", "config/c.yaml")]

@@ -66,14 +66,14 @@ def config_refs(paths: Sequence[str], policy: Policy, cwd: Path) -> list[ConfigR
     from trackcheck.lint.runner import load
 
     try:
-        targets, _ = discover(list(paths), policy, cwd)
+        found = discover(list(paths), policy, cwd)
     except UsageError as e:
         raise AuditError(f"--config {e}", EXIT_USAGE) from None
     refs: list[ConfigRef] = []
-    for target in targets:
+    for target in found.targets:
         if target.kind not in ("hydra", "yaml"):
             continue
-        doc = load(target, policy)
+        doc = load(target, found.policy)
         for node in doc.strings():
             for m in _MODEL_REF.finditer(node.value):
                 parsed = parse_model_uri(m.group(0))

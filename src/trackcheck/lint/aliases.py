@@ -109,7 +109,7 @@ def invalid_alias(alias: str) -> str | None:
 
 def deploy_scope(doc: Document, ctx: LintContext, node: Node) -> bool:
     """A node of deployment config: a file of the ``deploy`` group or a key under ``deploy.``."""
-    group = package_of(doc.path, "", ctx.policy.config_root)
+    group = package_of(doc.path, "", ctx.policy.root_of(doc.path))
     return DEPLOY_GROUP in (group.split(".")[0], _SEGMENT.split(node.full_key)[0])
 
 

@@ -1,17 +1,27 @@
-"""Which files to lint and what kind each is: Hydra YAML, other YAML, or a secret-bearing file."""
+"""Which files to lint and what kind each is: Hydra YAML, other YAML, a secret-bearing file, code.
+
+With no paths, the repository: the files git lists (tracked, and untracked ones git does not
+ignore), or outside git a walk that honours ``.gitignore`` files. Directories given are expanded
+the same way; files given are linted as given (pre-commit passes them), git-ignored or not.
+"""
 
 from __future__ import annotations
 
 import fnmatch
 import os
 import re
-from dataclasses import dataclass
+import subprocess
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from trackcheck.lint import roots as roots_mod
+from trackcheck.lint.roots import Root
 from trackcheck.policy import Policy
 
+# never a project's own files, even when git does not ignore them
 _SKIP_DIRS = {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".nox",
-              ".mypy_cache", ".ruff_cache", ".pytest_cache", ".hypothesis", "site-packages"}
+              ".mypy_cache", ".ruff_cache", ".pytest_cache", ".hypothesis", "site-packages",
+              ".eggs", ".ipynb_checkpoints"}
 _YAML = (".yaml", ".yml")
 # committed templates of .env files are normal; they are scanned for secrets, not flagged as files
 ENV_TEMPLATES = (".env.example", ".env.sample", ".env.template", ".env.dist", ".env.defaults")
@@ -20,6 +30,14 @@ CODE_KINDS = ("python", "shell", "make", "docker")
 _MAKEFILES = ("Makefile", "makefile", "GNUmakefile")
 # Hydra's run directories: ``outputs/<date>/<time>/``, ``multirun/<date>/<time>/<job>/``
 _HYDRA_RUN_DIR = re.compile(r"(?:^|/)(?:outputs|multirun)/\d{4}-\d{2}-\d{2}/")
+# YAML a package manager writes: resolved versions and package names, never config
+_LOCK_FILE = re.compile(r"(?:^|[-.])lock\.ya?ml$|^pnpm-lock\.ya?ml$", re.I)
+_GIT_TIMEOUT = 60.0
+KIND_NAMES = {"hydra": "Hydra config", "yaml": "YAML (not Hydra config)",
+              "generated": "generated YAML (scanned for tokens and credential URIs only)",
+              "env": ".env file", "ini": "INI file", "netrc": "netrc file",
+              "secret-file": "secret-bearing file", "python": "Python", "shell": "shell script",
+              "make": "Makefile", "docker": "Dockerfile"}
 
 
 class UsageError(Exception):
@@ -53,12 +71,28 @@ def _matches(rel: str, patterns: list[str]) -> bool:
     return False
 
 
+# lightning-hydra-template's run directories: ``logs/<task>/runs/<date>_<time>/``,
+# ``logs/<task>/multiruns/<date>_<time>/<job>/``, and ``logs/runs/<date>/``
+_DATED_RUNS = re.compile(r"(?:^|/)(?:runs|multiruns)/\d{4}-\d{2}-\d{2}[_/T]")
+
+
 def hydra_output(rel: str) -> bool:
-    """A file Hydra wrote for a run (TC161): in a ``.hydra/`` folder, a ``multirun.yaml``, or
-    under a dated ``outputs/`` or ``multirun/`` run directory."""
+    """A file Hydra wrote for a run (TC161), read as plain YAML: in a ``.hydra/`` folder, a
+    ``multirun.yaml``, or under a dated run directory (``outputs/<date>/``, ``multirun/<date>/``,
+    ``runs/<date>_<time>/``, ``multiruns/<date>_<time>/``)."""
     parts = rel.split("/")
     return (".hydra" in parts[:-1] or parts[-1] == "multirun.yaml"
-            or bool(_HYDRA_RUN_DIR.search(rel)))
+            or bool(_HYDRA_RUN_DIR.search(rel) or _DATED_RUNS.search(rel)))
+
+
+# where an MLflow file store keeps metadata: ``<experiment id>/[<run id>/]meta.yaml``
+_MLFLOW_META = re.compile(r"(?:^|/)\d+/(?:[0-9a-f]{32}/)?meta\.yaml$")
+
+
+def mlflow_store_file(rel: str) -> bool:
+    """A file of an MLflow file store (TC162), read as plain YAML: anything under an ``mlruns/``
+    folder, or a ``meta.yaml`` where a store keeps experiment and run metadata."""
+    return "mlruns" in rel.split("/")[:-1] or bool(_MLFLOW_META.search(rel))
 
 
 def code_kind(name: str) -> str | None:
@@ -77,11 +111,19 @@ def code_kind(name: str) -> str | None:
 
 
 def classify(rel: str, policy: Policy) -> Target | None:
-    """Kind of a file by its path, or None when trackcheck has nothing to say about it."""
+    """Kind of a file by its path, or None when trackcheck has nothing to say about it. YAML is
+    Hydra config under a config root (``policy.config_roots``; without any, the conventional
+    names), and plain YAML elsewhere."""
     name = PurePosixPath(rel).name
     if name.lower().endswith(_YAML):
-        # Hydra's saved run config is YAML, not config to compose: no interpolation rules there
-        kind = "yaml" if hydra_output(rel) or _matches(rel, policy.non_hydra_yaml) else "hydra"
+        if _LOCK_FILE.search(name):
+            kind = "generated"
+        elif (hydra_output(rel) or _matches(rel, policy.non_hydra_yaml)
+              or policy.root_of(rel) is None):
+            # outside the config trees, or Hydra's saved run config: YAML, not config to compose
+            kind = "yaml"
+        else:
+            kind = "hydra"
         return Target(Path(rel), rel, kind, False)
     if name in ENV_TEMPLATES:
         return Target(Path(rel), rel, "env", False)
@@ -101,43 +143,133 @@ def classify(rel: str, policy: Policy) -> Target | None:
     return None
 
 
-def discover(args: list[str], policy: Policy, cwd: Path) -> tuple[list[Target], int]:
-    """Expand directories, keep explicit files; returns targets and how many files were skipped."""
-    if not args:
-        args = []
-        if (cwd / policy.config_root).is_dir():
-            args.append(policy.config_root)
-        for entry in sorted(os.listdir(cwd)):
-            if (cwd / entry).is_dir():  # e.g. a virtualenv named .env: not a secret file
-                continue
-            t = classify(entry, policy)
-            if t is not None and t.kind not in ("hydra", "yaml", *CODE_KINDS):
-                args.append(entry)
-    targets: list[Target] = []
-    skipped = 0
-    seen: set[str] = set()
-    for arg in args:
+@dataclass
+class Discovery:
+    """What one run lints, where its config roots are, and what was searched to find them."""
+
+    targets: list[Target]
+    policy: Policy  # the run's policy, with ``config_roots`` set to the roots found
+    roots: list[Root] = field(default_factory=list)
+    skipped: int = 0  # files named on the command line that trackcheck does not read
+    searched: list[str] = field(default_factory=list)  # "the files git lists under ." ...
+    listed: int = 0  # files looked at in directories (before classification)
+    only_files: bool = False  # every argument was a file (pre-commit): no "nothing linted" error
+
+
+def discover(args: list[str], policy: Policy, cwd: Path) -> Discovery:
+    """Expand directories (the repository when ``args`` is empty), keep explicit files, find the
+    config roots, and classify every file by them."""
+    listed: list[tuple[Path, str]] = []  # (path as found, POSIX path relative to cwd)
+    explicit: set[str] = set()
+    searched: list[str] = []
+    dirs_given = not args
+    for arg in args or ["."]:
         p = Path(arg)
         if not os.path.lexists(p):
             raise UsageError(f"{arg}: no such file or directory")
         if p.is_dir() and not p.is_symlink():
-            for root, dirs, files in os.walk(p, followlinks=False):
-                dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS)
-                for fname in sorted(files):
-                    fp = Path(root) / fname
-                    rel = rel_posix(fp, cwd)
-                    t = classify(rel, policy)
-                    if t is None or rel in seen:
-                        continue
-                    seen.add(rel)
-                    targets.append(Target(fp, rel, t.kind, t.secret_file))
+            dirs_given = True
+            files, how = _expand(p, cwd)
+            searched.append(f"{how} under {rel_posix(p, cwd) if args else '.'}")
+            listed += files
         else:
             rel = rel_posix(p, cwd)
-            t = classify(rel, policy)
-            if t is None:
-                skipped += 1
-                continue
-            if rel not in seen:
-                seen.add(rel)
-                targets.append(Target(p, rel, t.kind, t.secret_file))
-    return targets, skipped
+            explicit.add(rel)
+            listed.append((p, rel))
+    found = roots_mod.find(policy.config_roots, (r for _, r in listed), cwd, scan_code=dirs_given)
+    run_policy = policy.model_copy(update={"config_roots": [r.path for r in found]})
+    targets: list[Target] = []
+    seen: set[str] = set()
+    skipped = 0
+    for path, rel in listed:
+        t = classify(rel, run_policy)
+        if t is None:
+            skipped += rel in explicit
+            continue
+        if rel not in seen:
+            seen.add(rel)
+            targets.append(Target(path, rel, t.kind, t.secret_file))
+    return Discovery(targets, run_policy, found, skipped, searched,
+                     len(listed) - len(explicit), only_files=not dirs_given)
+
+
+def _expand(top: Path, cwd: Path) -> tuple[list[tuple[Path, str]], str]:
+    """The files of a directory: as git lists them, else a walk honouring ``.gitignore``."""
+    names = _git_files(top)
+    how = "the files git lists (tracked, or untracked and not ignored)"
+    if names is None:
+        names, how = _walk(top), "a walk honouring .gitignore"
+    out = []
+    for name in sorted(set(names)):
+        if _skipped_dir(name):
+            continue
+        p = top / name
+        if not os.path.lexists(p) or (p.is_dir() and not p.is_symlink()):
+            continue  # deleted in the work tree, or a submodule
+        out.append((p, rel_posix(p, cwd)))
+    return out, how
+
+
+def _skipped_dir(rel: str) -> bool:
+    return any(part in _SKIP_DIRS for part in rel.split("/")[:-1])
+
+
+def _git_files(top: Path) -> list[str] | None:
+    """Paths (relative to ``top``) git lists there, or None when ``top`` is not in a work tree
+    or git is not installed."""
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(top), "ls-files", "-z", "--cached", "--others",
+             "--exclude-standard", "--", "."],
+            capture_output=True, timeout=_GIT_TIMEOUT, check=False,
+            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"},
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if out.returncode != 0:
+        return None
+    names = [os.fsdecode(n) for n in out.stdout.split(b"\0") if n]
+    if not names and _ignored_by_git(top):
+        return None  # a directory git ignores, named on purpose (``lint .demo/``): walk it
+    return names
+
+
+def _ignored_by_git(top: Path) -> bool:
+    try:
+        return subprocess.run(["git", "-C", str(top), "check-ignore", "-q", "."],
+                              capture_output=True, timeout=_GIT_TIMEOUT, check=False
+                              ).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+def _walk(top: Path) -> list[str]:
+    """Every file under ``top`` that the ``.gitignore`` files met on the way do not exclude."""
+    from pathspec import GitIgnoreSpec
+
+    specs: dict[str, GitIgnoreSpec] = {}
+    found: list[str] = []
+
+    def ignored(rel: str, is_dir: bool) -> bool:
+        parts = rel.split("/")
+        for i in range(len(parts)):
+            spec = specs.get("/".join(parts[:i]))
+            if spec is not None and spec.match_file("/".join(parts[i:]) + ("/" if is_dir else "")):
+                return True
+        return False
+
+    for root, dirs, files in os.walk(top, followlinks=False):
+        base = Path(os.path.relpath(root, top)).as_posix()
+        base = "" if base == "." else base
+        gi = Path(root) / ".gitignore"
+        if gi.is_file() and not gi.is_symlink():
+            try:
+                lines = gi.read_text("utf-8", errors="replace").splitlines()
+                specs[base] = GitIgnoreSpec.from_lines(lines)
+            except (OSError, ValueError):
+                pass
+        prefix = f"{base}/" if base else ""
+        dirs[:] = sorted(d for d in dirs
+                         if d not in _SKIP_DIRS and not ignored(prefix + d, True))
+        found += [prefix + f for f in sorted(files) if not ignored(prefix + f, False)]
+    return found

@@ -52,6 +52,7 @@ class Node:
     style: str | None = None
     children: list[Node] = field(default_factory=list)
     via_alias: bool = False  # reached through ``*alias``: its anchor already stands in ``nodes``
+    anchor: tuple[int, int] | None = None  # an alias placed where it stands: its anchor's place
     _interp: Interpolation | None = field(default=None, repr=False)
 
     @property
@@ -93,6 +94,9 @@ class Document:
     roots: list[Node] = field(default_factory=list)
     nodes: list[Node] = field(default_factory=list)  # every node, document order
     duplicates: list[tuple[Node, int]] = field(default_factory=list)  # (node, first line)
+    # scalars written as an alias (``password: *pw``), placed at the alias: rules that judge a
+    # value by the key it sits under read them there, as the anchor stands in ``nodes`` once
+    alias_uses: list[Node] = field(default_factory=list)
     problems: list[LoadProblem] = field(default_factory=list)
     defaults: list[str] = field(default_factory=list)  # the root defaults list entries, as text
     _seen: set[int] = field(default_factory=set, repr=False)
@@ -172,16 +176,17 @@ def read_text(path: Path, max_bytes: int) -> tuple[str | None, LoadProblem | Non
     return text, None
 
 
-def package_of(rel: str, text: str, config_root: str) -> str:
-    """Hydra package of a config file: the ``# @package`` header, else its config group."""
+def package_of(rel: str, text: str, config_root: str | None) -> str:
+    """Hydra package of a config file: the ``# @package`` header, else its config group (its
+    folder relative to the config root that holds it; none outside a root)."""
     m = _PACKAGE.search(text[:2048])
     parts = rel.split("/")
-    root_parts = [p for p in config_root.strip("/").split("/") if p]
+    root = (config_root or "").strip("/")
     group: list[str] = []
-    for i in range(len(parts) - len(root_parts)):
-        if parts[i : i + len(root_parts)] == root_parts:
-            group = parts[i + len(root_parts) : -1]
-            break
+    if root == ".":
+        group = parts[:-1]
+    elif root and rel.startswith(root + "/"):
+        group = parts[len(root.split("/")) : -1]
     if m:
         pkg = m.group(1)
         if pkg == "_global_":
@@ -208,7 +213,7 @@ def _join(parent: str, seg: str | int) -> str:
     return f"{parent}.{seg}" if parent else seg
 
 
-def build(path: str, kind: str, text: str, *, config_root: str = "config",
+def build(path: str, kind: str, text: str, *, config_root: str | None = "config",
           max_depth: int = 100, max_nodes: int = 1_000_000) -> Document:
     """Turn text into a located document; syntax errors and budgets become problems; never
     raises."""
@@ -239,6 +244,7 @@ def build(path: str, kind: str, text: str, *, config_root: str = "config",
     # an alias needs an anchor and an anchor needs '&': without one the walk's own node budget
     # is the whole guard, and the expansion pass (a second walk) is not needed
     anchors = "&" in text
+    marks = _AliasMarks(text) if anchors and "*" in text else None
     try:
         if anchors:
             expanded, distinct = _expanded_size(roots)
@@ -252,13 +258,16 @@ def build(path: str, kind: str, text: str, *, config_root: str = "config",
         for root in roots:
             if root is None:
                 continue
-            doc.roots.append(_walk(doc, root, "", prefix, "", None, 0, max_depth, budget, set()))
+            doc.roots.append(_walk(doc, root, "", prefix, "", None, 0, max_depth, budget, set(),
+                                   marks))
+        if marks is not None and marks.taken != len(marks.marks):
+            marks.restore(doc)  # a shape the walk does not pair with its aliases: keep anchors
     except _Budget as b:
         what = b.what
         if not anchors and what is _OVER_BUDGET:
             what = f"too many nodes: over the {max_nodes}-node limit (max_nodes)"
         doc.problems.append(LoadProblem("TC004", what, b.line, b.column))
-        doc.roots, doc.nodes, doc.duplicates = [], [], []
+        doc.roots, doc.nodes, doc.duplicates, doc.alias_uses = [], [], [], []
     if kind == "hydra" and doc.roots and doc.roots[0].kind == "mapping":
         d = doc.roots[0].child("defaults")
         if d is not None and d.kind == "list":
@@ -316,8 +325,46 @@ def _expanded_size(roots: list[yaml.Node]) -> tuple[int, int]:
     return total, len(memo)
 
 
+class _AliasMarks:
+    """Where each ``*alias`` stands, in document order. The composer hands back the anchored
+    node itself, so the walk takes the next mark whenever it meets an alias outside an aliased
+    subtree (whose inner aliases were met, and marked, where the anchor was defined)."""
+
+    def __init__(self, text: str):
+        try:
+            self.marks = [(e.start_mark.line + 1, e.start_mark.column + 1)
+                          for e in yaml.parse(text, Loader=_Loader)
+                          if isinstance(e, yaml.AliasEvent)]
+        except (yaml.YAMLError, ValueError):
+            self.marks = []
+        self.taken = 0
+        self.keys: set[int] = set()  # mapping keys met so far: an anchor may sit on a key
+        self.moved: list[tuple[Node, int, int]] = []
+
+    def place(self, node: Node) -> None:
+        if self.taken < len(self.marks):
+            self.moved.append((node, node.line, node.column))
+            node.anchor = (node.line, node.column)
+            node.line, node.column = self.marks[self.taken]
+        self.taken += 1
+
+    def key(self, k: yaml.Node, seen: set[int]) -> None:
+        if id(k) in self.keys or id(k) in seen:
+            self.taken += 1  # an alias as a key: its mark is not a value's
+        else:
+            self.keys.add(id(k))
+
+    def restore(self, doc: Document) -> None:
+        for node, line, column in self.moved:
+            node.line, node.column, node.anchor = line, column, None
+        for node in doc.alias_uses:  # at least on the line of the key that holds the alias
+            if node.key_line is not None and node.key_column is not None:
+                node.line, node.column = node.key_line, node.key_column
+
+
 def _walk(doc: Document, yn: yaml.Node, key: str, full: str, name: str, keymark: yaml.Mark | None,
-          depth: int, max_depth: int, budget: list[int], active: set[int]) -> Node:
+          depth: int, max_depth: int, budget: list[int], active: set[int],
+          marks: _AliasMarks | None = None, inner: bool = False) -> Node:
     line = yn.start_mark.line + 1
     if depth > max_depth:
         raise _Budget(f"excessive nesting: deeper than {max_depth} levels (max_depth)", line,
@@ -331,11 +378,17 @@ def _walk(doc: Document, yn: yaml.Node, key: str, full: str, name: str, keymark:
         key_column=keymark.column + 1 if keymark else None,
         tag=_TAGS.get(yn.tag, yn.tag),
     )
+    alias = id(yn) in doc_seen(doc) or (marks is not None and id(yn) in marks.keys)
     if id(yn) in doc_seen(doc):
         node.via_alias = True
     else:
         doc_seen(doc).add(id(yn))
         doc.nodes.append(node)
+    if alias and marks is not None and not inner:
+        marks.place(node)
+        if node.via_alias and isinstance(yn, yaml.ScalarNode):
+            doc.alias_uses.append(node)
+    inner = inner or node.via_alias
     if isinstance(yn, yaml.ScalarNode):
         node.value = yn.value
         node.style = yn.style
@@ -348,7 +401,7 @@ def _walk(doc: Document, yn: yaml.Node, key: str, full: str, name: str, keymark:
             node.kind = "list"
             for i, item in enumerate(yn.value):
                 node.children.append(_walk(doc, item, _join(key, i), _join(full, i), "", None,
-                                           depth + 1, max_depth, budget, active))
+                                           depth + 1, max_depth, budget, active, marks, inner))
         elif isinstance(yn, yaml.MappingNode):
             node.kind = "mapping"
             seen: dict[str, int] = {}
@@ -357,14 +410,16 @@ def _walk(doc: Document, yn: yaml.Node, key: str, full: str, name: str, keymark:
                 if isinstance(k, yaml.ScalarNode) and k.value == "<<" and k.tag == _MERGE:
                     for src in v.value if isinstance(v, yaml.SequenceNode) else [v]:
                         merged = _walk(doc, src, key, full, name, None, depth + 1, max_depth,
-                                       budget, active)
+                                       budget, active, marks, inner)
                         if not merged.via_alias:  # an inline mapping: its keys count, not itself
                             doc.nodes[:] = [n for n in doc.nodes if n is not merged]
                         merged_in.extend(merged.children if merged.kind == "mapping" else ())
                     continue
+                if marks is not None and not inner:
+                    marks.key(k, doc_seen(doc))
                 kname = k.value if isinstance(k, yaml.ScalarNode) else f"<{type(k).__name__}>"
                 child = _walk(doc, v, _join(key, kname), _join(full, kname), kname, k.start_mark,
-                              depth + 1, max_depth, budget, active)
+                              depth + 1, max_depth, budget, active, marks, inner)
                 if kname in seen:
                     doc.duplicates.append((child, seen[kname]))
                 else:

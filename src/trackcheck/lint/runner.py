@@ -9,10 +9,11 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from trackcheck.codes import CODES
 from trackcheck.engine import Report, Selection, active_rules, stamp
 from trackcheck.findings import Finding
 from trackcheck.lint import pysource, suppress
-from trackcheck.lint.context import LintContext
+from trackcheck.lint.context import LintContext, deploy_shape
 from trackcheck.lint.discover import CODE_KINDS, Target
 from trackcheck.lint.document import Document, LoadProblem, Node, build, read_text
 from trackcheck.lint.rules import RULES
@@ -22,6 +23,9 @@ from trackcheck.rule import Rule
 if TYPE_CHECKING:  # the compose module, and Hydra behind it, load only for --compose
     from trackcheck.lint.compose import Entry
 
+# what generated YAML (lock files, schemas) is read for: a real token or a credential URI is a leak
+# wherever it sits; key names there are package names and field names, not settings
+GENERATED_RULES = frozenset({"TC001", "TC003", "TC004", "TC103", "TC110"})
 _ENV_LINE = re.compile(
     r"^\s*(?:export\s+)?(?P<key>[A-Za-z_][A-Za-z0-9_.\-]*)\s*[=:]\s*(?P<value>.*?)\s*$"
 )
@@ -79,42 +83,41 @@ def load(target: Target, policy: Policy) -> Document:
         return _flat_document(target, text)
     if target.kind in CODE_KINDS:  # no YAML nodes: TC170/TC171 parse the text themselves
         return Document(path=target.rel, kind=target.kind, text=text)
+    root = policy.root_of(target.rel)
     doc = build(
         target.rel,
         target.kind,
         text,
-        config_root=policy.config_root,
+        config_root=root,
         max_depth=policy.max_depth,
         max_nodes=policy.max_nodes,
     )
-    if doc.hydra and not _under(target.rel, policy.config_root) and _foreign_yaml(doc):
-        doc.kind, doc.package = "yaml", ""  # a CI workflow or manifest kept elsewhere
+    if doc.kind in ("hydra", "yaml") and _generated(doc):
+        doc.kind, doc.package = "generated", ""
+    elif doc.hydra and root in (None, ".") and _foreign_yaml(doc):
+        # a whole repository as the config root: a CI workflow or manifest is still not config
+        doc.kind, doc.package = "yaml", ""
     return doc
 
 
-def _under(rel: str, root: str) -> bool:
-    root = root.strip("/")
-    return bool(root) and (rel == root or rel.startswith(root + "/") or f"/{root}/" in f"/{rel}")
+def _generated(doc: Document) -> bool:
+    """A schema, not config: an OpenAPI/AsyncAPI/Swagger document or a JSON schema, whose
+    ``password: {type: string}`` describes a field and holds no value."""
+    if not doc.roots or doc.roots[0].kind != "mapping":
+        return False
+    top = doc.roots[0]
+    keys = {c.name for c in top.children}
+    if keys & {"openapi", "swagger", "asyncapi", "$schema", "$defs"}:
+        return True
+    kind = top.child("type")
+    return (kind is not None and kind.kind == "scalar" and kind.value == "object"
+            and bool(keys & {"properties", "definitions", "required", "additionalProperties"}))
 
 
 def _foreign_yaml(doc: Document) -> bool:
-    """YAML whose shape says it is not Hydra config, wherever it lives: a GitHub Actions workflow
-    (``on`` + ``jobs``) or action (``runs.using``), a Kubernetes manifest (``apiVersion`` +
-    ``kind``), a compose file (``services``); their ``${{ }}``/``${VAR}`` are not OmegaConf's."""
-    if not doc.roots or doc.roots[0].kind != "mapping":
-        return False
-    keys = {c.name for c in doc.roots[0].children}
-    runs = doc.roots[0].child("runs")
-    return (
-        ("jobs" in keys and bool(keys & {"on", "true", "True"}))
-        or (runs is not None and runs.child("using") is not None)
-        or {"apiVersion", "kind"} <= keys
-        or (
-            "services" in keys
-            and bool(keys & {"version", "volumes", "networks", "name"})
-            or keys == {"services"}
-        )
-    )
+    """YAML whose shape says it is not Hydra config, wherever it lives: a CI workflow, a manifest
+    or a compose file (the deploy files' shapes, ``lint.context.deploy_shape``)."""
+    return deploy_shape(doc)
 
 
 def _apply_suppressions(
@@ -184,7 +187,7 @@ def _lint(
     selection = selection or Selection()
     ctx = LintContext(policy)
     rules = active_rules(RULES, policy, selection)
-    known = {r.code for r in _all_rules()}
+    known = set(CODES)
     tc005 = next((r for r in rules if r.code == "TC005"), None)
     report = Report(engine="lint")
     n_files = 0
@@ -210,7 +213,7 @@ def _check(
 ) -> list[Finding]:
     found: list[Finding] = []
     for rule in rules:
-        if rule.code == "TC005":
+        if rule.code == "TC005" or (doc.kind == "generated" and rule.code not in GENERATED_RULES):
             continue
         for hit in rule.check(doc, ctx):
             if hit.secret and hit.value:
@@ -295,12 +298,6 @@ def _compose(
     if out.skipped:
         report.summary["skipped compositions"] = len(out.skipped)
         report.summary["composition notes"] = out.skipped
-
-
-def _all_rules() -> tuple[Rule, ...]:
-    from trackcheck.audit.rules import RULES as AUDIT_RULES
-
-    return RULES + AUDIT_RULES
 
 
 __all__ = ["lint", "load", "LoadProblem"]

@@ -47,11 +47,12 @@ def typed(node: Node) -> object:
 
 def base_option_block(doc: Document, ctx: LintContext, block: Node) -> bool:
     """A tags block of a base option of the mlflow group: a file of the group
-    (``<config_root>/mlflow/*.yaml``) or a root config's ``mlflow:`` block, in a file that
+    (``<config root>/mlflow/*.yaml``) or a root config's ``mlflow:`` block, in a file that
     extends no other option through its defaults list (Hydra merges those partial blocks)."""
     if any(entry.strip() != "_self_" for entry in doc.defaults):
         return False
-    group = package_of(doc.path, "", ctx.policy.config_root)  # from the path, not ``@package``
+    # from the path, not ``@package``
+    group = package_of(doc.path, "", ctx.policy.root_of(doc.path))
     mlflow_group = ctx.policy.mlflow.group
     return group == mlflow_group or (group == "" and block.full_key.startswith(mlflow_group + "."))
 

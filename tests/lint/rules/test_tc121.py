@@ -79,7 +79,7 @@ def test_policy_required_list() -> None:
 def test_other_config_root() -> None:
     from trackcheck.policy import load_policy
 
-    policy = load_policy("default")[0].model_copy(update={"config_root": "conf"})
+    policy = load_policy("default")[0].model_copy(update={"config_roots": ["conf"]})
     text = "tags:\n  env: dev\n"
     assert len(findings_for("TC121", text, rel="conf/mlflow/a.yaml", policy=policy)) == 1
     assert findings_for("TC121", text, rel="conf/x/mlflow.yaml", policy=policy) == []

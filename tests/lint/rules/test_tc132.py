@@ -64,7 +64,8 @@ def test_policy_training_may_declare() -> None:
         update={"training_may_declare": ["dev", "staging", "prod"]})})
     text = "mlflow:\n  register:\n    alias: prod\n"
     assert findings_for("TC132", text, policy=policy) == []
-    policy = base.model_copy(update={"training_paths": ["train/**"]})
+    policy = base.model_copy(update={"training_paths": ["train/**"],
+                                     "config_roots": ["config", "train"]})
     assert findings_for("TC132", text, policy=policy) == []
     assert len(findings_for("TC132", text, rel="train/x.yaml", policy=policy)) == 1
 

@@ -104,7 +104,7 @@ def test_git_ignored_local_files_are_not_committed_ones(tmp_path: Path) -> None:
     os.chdir(tmp_path)
     try:
         names = [".env", "tracked.pem", "client.pem", ".databrickscfg"]
-        targets, _ = discover(names, policy, tmp_path)
+        targets = discover(names, policy, tmp_path).targets
         report = lint(targets, policy, Selection(select=("TC160",)))
     finally:
         os.chdir(old)

@@ -1,12 +1,12 @@
 """A training config that declares a promotion alias (`prod`, `archived`).
 
 ## What it does
-In training config (files under the policy's `training_paths`, except the `deploy` group and
-keys under `deploy.`), checks the aliases a run declares for itself: the `lifecycle_intent`
-run tag and the registration alias (`alias:`/`aliases:` under a `register:` mapping, e.g.
-`mlflow.register.alias`). Only `aliases.training_may_declare` (`dev`, `staging`) may appear
-there. A `models:/name@prod` that a training config reads (a base model to fine-tune) is a
-reference, not a declaration, and is fine.
+In training config (files under the policy's `training_paths`, by default every config root,
+except the `deploy` group and keys under `deploy.`), checks the aliases a run declares for
+itself: the `lifecycle_intent` run tag and the registration alias (`alias:`/`aliases:` under
+a `register:` mapping, e.g. `mlflow.register.alias`). Only `aliases.training_may_declare`
+(`dev`, `staging`) may appear there. A `models:/name@prod` that a training config reads (a
+base model to fine-tune) is a reference, not a declaration, and is fine.
 
 ## Why is this bad?
 Promotion to `prod` is a decision taken after a run, by CI or by a person approving it. A
