@@ -6,6 +6,7 @@ from trackcheck.detect.uris import (
     credential_in_uri,
     is_endpoint,
     is_loopback,
+    is_service_endpoint,
     parse_model_uri,
     uri_kind,
 )
@@ -143,3 +144,23 @@ def _model(name: str, alias: str | None = None, version: str | None = None,
 ])
 def test_parse_model_uri(uri: str, parsed: dict[str, str | None] | None) -> None:
     assert parse_model_uri(uri) == parsed
+
+
+@pytest.mark.parametrize(("uri", "inside"), [
+    ("http://0.0.0.0:5000", True),  # the address a server binds
+    ("http://[::]:5000", True),
+    ("http://mlflow:5000", True),  # a compose service
+    ("https://tracking-server", True),
+    ("http://mlflow.mlflow.svc:5000", True),  # a Kubernetes service
+    ("http://mlflow.mlflow.svc.cluster.local:5000", True),
+    ("https://mlflow.example.com", False),
+    ("http://10.0.0.5:5000", False),
+    ("http://localhost:5000", False),  # loopback: is_loopback's
+    ("postgresql://mlflow@db:5432/mlflow", False),  # not a tracking server
+    ("databricks", False),
+    ("mlflow", False),
+    ("http://", False),
+    ("http://[bad", False),
+])
+def test_is_service_endpoint(uri: str, inside: bool) -> None:
+    assert is_service_endpoint(uri) is inside

@@ -1,5 +1,5 @@
-"""Secret-like key names (by their words, not a substring: ``max_tokens`` is not one), and the
-values that only stand in for a secret."""
+"""Key names matched by their words (secret-like keys, tracking URI keys; ``max_tokens`` is no
+secret and ``artifact_uri`` no tracking URI), and the values that only stand in for one."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from functools import lru_cache
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _SPLIT = re.compile(r"[^A-Za-z0-9]+")
+_INDEX = re.compile(r"\[\d+\]")
 
 
 @lru_cache(maxsize=8192)
@@ -16,33 +17,118 @@ def key_words(key: str) -> tuple[str, ...]:
     return tuple(w.lower() for w in _SPLIT.split(_CAMEL.sub("_", key)) if w)
 
 
-def is_secret_key(key: str, words: frozenset[str], names: frozenset[str],
-                  not_secret: frozenset[str]) -> bool:
-    """True if the last segment of a key path names a secret."""
-    if key in not_secret or key.lower() in not_secret:
-        return False
-    ws = key_words(key)
-    if not ws:
-        return False
+@lru_cache(maxsize=64)
+def _joined(names: frozenset[str]) -> frozenset[str]:
+    return frozenset("_".join(key_words(n)) for n in names)
+
+
+def _named(ws: tuple[str, ...], words: frozenset[str], names: frozenset[str]) -> bool:
     joined = "_".join(ws)
-    for name in names:
-        nws = "_".join(key_words(name))
-        if joined == nws or joined.endswith("_" + nws):
-            return True
-    # a secret word as the last word (``db_password``) or any word in a 1-2 word key (``token``)
+    if any(joined == n or joined.endswith("_" + n) for n in _joined(names) if n):
+        return True
+    # a secret word as the last word (``db_password``), or the last two as one (``api_key``)
     return ws[-1] in words or "".join(ws[-2:]) in words
 
 
+# a key that opens with a negation names what is not a secret: ``no_password: true``, a
+# policy's own ``not_secret_keys: [max_tokens, ...]``
+_NEGATIONS = frozenset({"no", "not", "non"})
+
+
+def is_secret_key(key: str, words: frozenset[str], names: frozenset[str],
+                  not_secret: frozenset[str]) -> bool:
+    """True if the last segment of a key path names a secret (``not_secret`` compared by words,
+    so ``max_tokens`` also excuses ``maxTokens``)."""
+    ws = key_words(key)
+    return bool(ws) and ws[0] not in _NEGATIONS and "_".join(ws) not in _joined(not_secret) \
+        and _named(ws, words, names)
+
+
+def is_secret_list_key(key: str, words: frozenset[str], names: frozenset[str],
+                       not_secret: frozenset[str]) -> bool:
+    """True if a key names a collection of secrets whose items are each one: a plural secret word
+    on its own (``passwords``, ``secrets``, ``tokens``) or a plural secret name (``api_keys``,
+    ``access_tokens``). A qualified plural word is vocabulary (``stop_tokens``, ``max_tokens``),
+    and a plural key's own scalar is not an item (``tokens: 512``, ``secrets: inherit``)."""
+    ws = key_words(key)
+    if not ws or len(ws[-1]) < 3 or not ws[-1].endswith("s") or ws[0] in _NEGATIONS \
+            or "_".join(ws) in _joined(not_secret):
+        return False
+    one = (*ws[:-1], ws[-1][:-1])
+    joined = "_".join(one)
+    if len(ws) == 1:
+        return one[0] in words or joined in _joined(names)
+    return any(joined == n or joined.endswith("_" + n) for n in _joined(names) if "_" in n)
+
+
+# --- tracking URI keys ------------------------------------------------------------------------
+@lru_cache(maxsize=256)
+def _uri_pattern(pattern: str) -> tuple[tuple[str, ...], ...]:
+    """The segments of a ``uri_keys`` entry (split on ``.``), each as its words; ``*`` (one or
+    more words) becomes ``?`` (one word) and ``*`` (any number of words)."""
+    out = []
+    for segment in pattern.split("."):
+        words: list[str] = []
+        for p in re.split(r"[^A-Za-z0-9*]+|(?<=\*)|(?=\*)", _CAMEL.sub("_", segment)):
+            words.extend(("?", "*") if p == "*" else (p.lower(),) if p else ())
+        out.append(tuple(words))
+    return tuple(out)
+
+
+def _glob(words: tuple[str, ...], pat: tuple[str, ...]) -> bool:
+    """Wildcard match of words, in time words x pattern (never exponential)."""
+    i = j = 0
+    star, mark = -1, 0
+    while i < len(words):
+        if j < len(pat) and pat[j] != "*" and pat[j] in ("?", words[i]):
+            i, j = i + 1, j + 1
+        elif j < len(pat) and pat[j] == "*":
+            star, mark, j = j, i, j + 1
+        elif star >= 0:
+            mark += 1
+            i, j = mark, star + 1
+        else:
+            return False
+    return all(p == "*" for p in pat[j:])
+
+
+def is_uri_key(path: str, patterns: tuple[str, ...]) -> bool:
+    """True if a key path ends in a tracking/registry URI key: an entry's segments (split on
+    ``.``) match the path's last segments word for word. A key written with dots reads as the
+    nested keys it spells (``mlflow.tracking_uri:``); list indexes do not count."""
+    segments = [s for s in _INDEX.sub("", path).split(".") if s]
+    for pattern in patterns:
+        pat = _uri_pattern(pattern)
+        if not pat or len(pat) > len(segments) or not all(pat):
+            continue
+        tail = segments[len(segments) - len(pat):]
+        if all(_glob(key_words(s), p) for p, s in zip(pat, tail, strict=True)):
+            return True
+    return False
+
+
+# --- values that are not the secret ------------------------------------------------------------
 # a whole value that names where the secret comes from instead of holding it: CI expressions
 # (``${{ secrets.X }}``), shell/compose variables without a literal default (``$X``, ``${X}``,
 # ``${X:?unset}``, ``${X:-}``), Kubernetes ``$(X)``, template fields (``{{ .Values.x }}``),
-# configparser ``%(x)s``, ``<your-token>`` and masks (``****``, ``xxxx``)
+# configparser ``%(x)s``, ``<your-token>`` and masks (``****``, ``xxxx``, ``...``)
 _STAND_IN = re.compile(
     r"^(?:\$\{\{[^{}]*\}\}|\$\{[A-Za-z_]\w*(?::?[?][^}]*|:?-)?\}|\$[A-Za-z_]\w*|\$\([A-Za-z_]\w*\)"
-    r"|\{\{[^{}]*\}\}|%\(\w+\)s|<[^<>]+>|[*xX•.]{3,})$"
+    r"|\{\{[^{}]*\}\}|%\(\w+\)s|<[^<>]+>|[*xX•._\-]{3,})$"
+)
+# what a template asks the reader to fill in (``changeme``, ``REPLACE_ME``, ``your_password_here``,
+# ``TODO``), and the type a schema or an example documents (``password: string``)
+_FILL_IN = re.compile(
+    r"^(?:change[\s_\-]?(?:me|this)|replace[\s_\-]?(?:me|this)|todo|tbd|fixme|placeholder"
+    r"|redacted|your[\s_\-][\w\s\-]*|[\w\s\-]*[\s_\-]here"
+    r"|str|string|text|int|integer|number|float|bool|boolean|bytes|none|secretstr|secret_str"
+    r"|optional\[str\]|str\s*\|\s*none)$",
+    re.I,
 )
 
 
 def is_stand_in(value: str) -> bool:
-    """True for a value that refers to a secret kept elsewhere, or a template's placeholder."""
-    return bool(_STAND_IN.match(value.strip()))
+    """True for a value that refers to a secret kept elsewhere, a template's placeholder or a
+    type name: what documents a secret without holding one."""
+    v = value.strip()
+    return bool(_STAND_IN.match(v) or _FILL_IN.match(v))

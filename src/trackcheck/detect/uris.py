@@ -83,6 +83,23 @@ def is_loopback(uri: str) -> bool:
         return False
 
 
+def is_service_endpoint(uri: str) -> bool:
+    """True for an endpoint inside a deployment, as compose and Kubernetes files name them: the
+    address a server binds (``0.0.0.0``, ``::``), a bare service name (``http://mlflow:5000``) or
+    a Kubernetes service (``mlflow.mlflow.svc``, ``....svc.cluster.local``)."""
+    try:
+        host = urlsplit(uri.strip()).hostname
+    except ValueError:
+        return False
+    if not host or uri_kind(uri) != "tracking":
+        return False
+    if host in ("0.0.0.0", "::"):
+        return True
+    if host.endswith((".svc", ".svc.cluster.local")):
+        return True
+    return "." not in host and ":" not in host and host != "localhost" and not host.isdigit()
+
+
 _MODEL_URI = re.compile(
     r"^models:/(?P<name>[^/@]+)(?:@(?P<alias>[^/]*)|/(?P<ref>[^/]+))?/?(?P<rest>.*)$")
 

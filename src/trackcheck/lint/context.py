@@ -3,28 +3,122 @@
 from __future__ import annotations
 
 import fnmatch
+import re
 from collections.abc import Iterator
+from itertools import chain
 
+from trackcheck.detect.keys import is_secret_list_key, is_uri_key
 from trackcheck.lint.document import Document, Node
 from trackcheck.lint.interpolation import analyse
 from trackcheck.policy import Policy
 from trackcheck.rule import Hit
 
+# a compose ``environment:`` list item: ``KEY=value`` (``KEY`` alone passes the host's value on)
+_ENV_ITEM = re.compile(r"(?P<name>[A-Za-z_][A-Za-z0-9_.\-]*)=(?P<value>.*)", re.S)
+_ENV_LISTS = frozenset({"env", "environment"})
+_MEMO_MAX = 100_000
+
+
+def deploy_shape(doc: Document) -> bool:
+    """YAML shaped like a deploy file in any of its documents: a GitHub Actions workflow (``on`` +
+    ``jobs``) or action (``runs.using``), a Kubernetes manifest (``apiVersion`` + ``kind``), a
+    compose file (``services`` whose entries have an ``image`` or a ``build``, or beside compose's
+    other top-level keys); their ``${{ }}``/``${VAR}`` are not OmegaConf's."""
+    for root in doc.roots:
+        if root.kind != "mapping":
+            continue
+        keys = {c.name for c in root.children}
+        runs, services = root.child("runs"), root.child("services")
+        if (("jobs" in keys and bool(keys & {"on", "true", "True"}))
+                or (runs is not None and runs.child("using") is not None)
+                or {"apiVersion", "kind"} <= keys):
+            return True
+        if services is not None and (
+            keys == {"services"}
+            or bool(keys & {"version", "volumes", "networks", "name", "secrets", "configs"})
+            or (services.kind == "mapping" and bool(services.children) and all(
+                s.kind == "mapping" and (s.child("image") or s.child("build")) is not None
+                for s in services.children))
+        ):
+            return True
+    return False
+
 
 class LintContext:
     def __init__(self, policy: Policy):
         self.policy = policy
+        self._uri_keys = tuple(policy.uri_keys)
+        self._uri_memo: dict[str, bool] = {}
+        self._secret_sets = (frozenset(w.lower() for w in policy.secret_key_words),
+                             frozenset(policy.secret_key_names), frozenset(policy.not_secret_keys))
+        self._list_memo: dict[str, bool] = {}
+        self._env: tuple[Document, list[Node]] | None = None
 
     def secret_key(self, name: str) -> bool:
         return self.policy.is_secret_key(name)
 
-    def uri_key(self, name: str) -> bool:
-        return name in self.policy.uri_keys
+    def secret_list_key(self, name: str) -> bool:
+        """A key whose list items are each a secret (``passwords``, ``api_keys``, ``tokens``)."""
+        found = self._list_memo.get(name)
+        if found is None:
+            found = is_secret_list_key(name, *self._secret_sets)
+            if len(self._list_memo) < _MEMO_MAX:
+                self._list_memo[name] = found
+        return found
+
+    def uri_key(self, path: str) -> bool:
+        """A key path (or a bare key, an env variable) that ends in a tracking/registry URI key
+        of the policy's ``uri_keys``, by words: ``logger.mlflow.tracking_uri``, ``mlflow.uri``,
+        ``MLFLOW_TRACKING_URI``, ``tracking-uri``; not ``artifact_uri``."""
+        found = self._uri_memo.get(path)
+        if found is None:
+            found = is_uri_key(path, self._uri_keys)
+            if len(self._uri_memo) < _MEMO_MAX:
+                self._uri_memo[path] = found
+        return found
+
+    def deploy_file(self, doc: Document) -> bool:
+        """A compose file, Kubernetes manifest or CI workflow: YAML outside Hydra config that the
+        policy's ``deploy_files`` globs name, or that is shaped like one (:func:`deploy_shape`).
+        It gives containers their environment and runs the server: TC101 and TC102 keep out."""
+        if doc.kind != "yaml":
+            return False
+        return any(fnmatch.fnmatch(doc.path, g) for g in self.policy.deploy_files) or \
+            deploy_shape(doc)
+
+    def env_entries(self, doc: Document) -> list[Node]:
+        """The variables an ``env:``/``environment:`` list gives a container, each as a scalar
+        named by its variable and placed at its value: compose ``- KEY=value`` items and
+        Kubernetes (or ECS) ``{name: KEY, value: ...}`` entries, key path ``….environment.KEY``.
+        (The mapping form ``KEY: value`` is a node of the document already; ``valueFrom`` and a
+        bare ``- KEY`` hold no value.)"""
+        if self._env is not None and self._env[0] is doc:
+            return self._env[1]
+        found: list[Node] = []
+        lines = doc.text.split("\n") if doc.text else []
+        for lst in doc.nodes:
+            if lst.kind != "list" or lst.name.lower() not in _ENV_LISTS:
+                continue
+            for item in lst.children:
+                entry = _env_entry(lst, item, lines)
+                if entry is not None:
+                    found.append(entry)
+        self._env = (doc, found)
+        return found
+
+    def keyed_scalars(self, doc: Document) -> Iterator[Node]:
+        """Every scalar a rule judges by the key it sits under: the document's own, aliases where
+        they are used (``password: *pw``) and environment entries (:meth:`env_entries`)."""
+        return chain(doc.scalars(), doc.alias_uses, self.env_entries(doc))
 
     def token(self, value: str) -> tuple[str, str] | None:
         return self.policy.find_token(value)
 
     def is_training_file(self, path: str) -> bool:
+        """A file of training config: under the policy's ``training_paths``, or, when it names
+        none, under any config root (found by discovery)."""
+        if not self.policy.training_paths:
+            return self.policy.root_of(path) is not None
         return any(fnmatch.fnmatch(path, pat) for pat in self.policy.training_paths)
 
     def run_tag_block(self, node: Node) -> bool:
@@ -119,3 +213,25 @@ class LintContext:
             value=value if value is not None else (node.value if node.is_scalar else None),
             secret=secret,
         )
+
+
+def _env_entry(lst: Node, item: Node, lines: list[str]) -> Node | None:
+    """One environment entry of a list as a scalar named by its variable, or None."""
+    if item.is_string:
+        m = _ENV_ITEM.fullmatch(item.value)
+        if m is None:
+            return None
+        name, value, line, column = m["name"], m["value"], item.line, item.column
+        text = lines[line - 1] if 0 < line <= len(lines) else ""
+        at = text.find(name + "=", column - 1)
+        if at >= 0 and "\n" not in item.value:  # where the value stands, quoted items included
+            column = at + len(name) + 2
+        return Node("scalar", f"{lst.key}.{name}", f"{lst.full_key}.{name}", name, line, column,
+                    item.line, item.column, value, "str", item.style)
+    if item.kind == "mapping":
+        var, val = item.child("name"), item.child("value")
+        if var is None or val is None or not var.is_string or not val.is_scalar or not var.value:
+            return None
+        return Node("scalar", f"{lst.key}.{var.value}", f"{lst.full_key}.{var.value}", var.value,
+                    val.line, val.column, var.line, var.column, val.value, val.tag, val.style)
+    return None

@@ -74,3 +74,33 @@ def test_doc_examples() -> None:
     assert example and use_instead
     assert len(findings_for("TC102", example)) == 2
     assert findings_for("TC102", use_instead) == []
+
+
+# SPEC (decisions, deploy files): a server's own settings in the file that runs it are how it is
+# deployed; TC102 never applies there, by path or by shape
+SERVER_IN_DEPLOY = [
+    ("docker-compose.yml",
+     "services:\n  mlflow:\n    image: ghcr.io/mlflow/mlflow\n    command: >\n"
+     "      mlflow server --backend-store-uri postgresql://mlflow@db:5432/mlflow\n"
+     "      --default-artifact-root s3://mlflow/artifacts --host 0.0.0.0\n"
+     "    environment:\n      - MLFLOW_BACKEND_STORE_URI=postgresql://mlflow@db/mlflow\n"
+     "      - MLFLOW_ARTIFACTS_DESTINATION=s3://mlflow/artifacts\n"),
+    ("infra/stack.yaml",  # a compose file known by its shape
+     "services:\n  mlflow:\n    image: ghcr.io/mlflow/mlflow\n    environment:\n"
+     "      MLFLOW_DEFAULT_ARTIFACT_ROOT: s3://mlflow/artifacts\n"),
+    ("k8s/mlflow.yaml",
+     "apiVersion: apps/v1\nkind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n"
+     "        - name: mlflow\n          env:\n            - name: MLFLOW_BACKEND_STORE_URI\n"
+     "              value: postgresql://mlflow@db/mlflow\n"),
+    ("charts/mlflow/values.yaml", "mlflow:\n  backend_store_uri: postgresql://mlflow@db/mlflow\n"),
+]
+
+
+@pytest.mark.parametrize(("rel", "text"), SERVER_IN_DEPLOY)
+def test_deploy_files_are_never_checked(rel: str, text: str) -> None:
+    assert findings_for("TC102", text, rel=rel) == []
+
+
+def test_the_same_settings_in_hydra_config_are() -> None:
+    text = "mlflow:\n  backend_store_uri: postgresql://mlflow@db/mlflow\n"
+    assert len(findings_for("TC102", text, rel="config/mlflow/server.yaml")) == 1

@@ -146,3 +146,35 @@ _KEY = st.one_of(st.sampled_from(["password", "token", "api_key", "tracking_uri"
 @given(key=_KEY, var=_NAME)
 def test_env_lookup_without_default_is_never_flagged(key: str, var: str) -> None:
     assert codes(f"block:\n  {key}: ${{oc.env:{var}}}\n", select=SECRET_RULES) == []
+
+
+# URI keys and secret keys by the names real projects use; fill-ins are not leaks
+NAMES_FAIL = [
+    ("mlflow:\n  uri: ${oc.env:TRACKING,./mlruns}\n", "mlflow.uri"),  # uri in an mlflow block
+    ("logger:\n  mlflow:\n    tracking_uri: ${oc.env:X,./logs/mlruns}\n",
+     "logger.mlflow.tracking_uri"),
+    ("paths:\n  mlflow_uri: ${oc.env:MLFLOW_DIR,/mnt/mlruns}\n", "paths.mlflow_uri"),
+    ("x: ${oc.env:REMOTE_TRACKING_URI,./mlruns}\n", "x"),  # the variable's name decides too
+    ("db:\n  pass: ${oc.env:DB_PASS,hunter2}\n", "db.pass"),
+    ("db:\n  pwd: ${oc.env:PGPASSWORD,hunter2}\n", "db.pwd"),
+]
+NAMES_PASS = [
+    "data:\n  uri: ${oc.env:DATA_URI,./data}\n",  # a path where data lives
+    "mlflow:\n  artifact_uri: ${oc.env:ARTIFACTS,./artifacts}\n",
+    "db:\n  password: ${oc.env:DB_PASSWORD,changeme}\n",
+    "db:\n  password: ${oc.env:DB_PASSWORD,CHANGE_ME}\n",
+    "db:\n  password: ${oc.env:DB_PASSWORD,your_password_here}\n",
+    "api:\n  token: ${oc.env:API_TOKEN,string}\n",
+    "api:\n  token: ${oc.env:API_TOKEN,REPLACE_ME}\n",
+]
+
+
+@pytest.mark.parametrize(("text", "key"), NAMES_FAIL)
+def test_names_real_projects_use(text: str, key: str) -> None:
+    (f,) = findings_for("TC104", text)
+    assert f.key == key
+
+
+@pytest.mark.parametrize("text", NAMES_PASS)
+def test_fill_ins_and_other_uris_pass(text: str) -> None:
+    assert findings_for("TC104", text) == []

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import codes, findings_for
+from tests.conftest import codes, findings_for, lint_text
 from trackcheck.cli import FORMATS, main
 from trackcheck.lint.rules.tc170_tracking_uri_override import RULE
 
@@ -30,19 +30,25 @@ SHELL_FAIL = [
     ("MLFLOW_TRACKING_URI=databricks python train.py\n", "MLFLOW_TRACKING_URI"),
     ("mlflow-tool --tracking-uri https://mlflow.example.com\n", "tracking-uri"),
     ("mlflow-tool --registry-uri=postgresql://db.example.com/reg\n", "registry-uri"),
-    (f"python train.py +auth.token={DAPI}\n", "auth.token"),
-    (f"python train.py +run.note={HF}\n", "run.note"),  # a known token under any key
     ("python train.py db.password=hunter2\n", "db.password"),
-    ("python train.py db.url=postgresql://app:Hunter2-Secret@db:5432/app\n", "db.url"),
     ("python train.py \\\n    data=small \\\n    mlflow.tracking_uri=https://m.example.com\n",
      "mlflow.tracking_uri"),
     ("cd src && python train.py mlflow.tracking_uri=https://m.example.com; echo done\n",
      "mlflow.tracking_uri"),
     ("client --api-key sk-not-a-real-key-but-literal\n", "api-key"),
-    (f"databricks configure --host https://x.cloud.databricks.com --token {DAPI}\n", "token"),
-    (f'curl -H "Authorization: Bearer {DAPI[4:]}" https://api.example.com\n', "curl"),
-    (f"export HF_TOKEN=${{HF_TOKEN:-{HF}}}\n", "HF_TOKEN"),  # a token as a default
-    (f"huggingface-cli login {HF}\n", "huggingface-cli"),
+]
+# tokens and credential URIs in a script are TC110's and TC103's (they read every string of a
+# shell script), a secret-like variable set to a literal is TC111's: reported once, not by TC170
+SHELL_ELSEWHERE = [
+    (f"python train.py +auth.token={DAPI}\n", "TC110", "auth.token"),
+    (f"python train.py +run.note={HF}\n", "TC110", "run.note"),
+    ("python train.py db.url=postgresql://app:Hunter2-Secret@db:5432/app\n", "TC103", "db.url"),
+    (f"databricks configure --host https://x.cloud.databricks.com --token {DAPI}\n", "TC110",
+     "token"),
+    (f'curl -H "Authorization: Bearer {DAPI[4:]}" https://api.example.com\n', "TC110", "curl"),
+    (f"export HF_TOKEN=${{HF_TOKEN:-{HF}}}\n", "TC110", "HF_TOKEN"),
+    (f"huggingface-cli login {HF}\n", "TC110", "huggingface-cli"),
+    ("export DB_PASSWORD=Hunter2-Secret\n", "TC111", "DB_PASSWORD"),
 ]
 SHELL_PASS = [
     "python train.py mlflow.tracking_uri=http://127.0.0.1:5000\n",
@@ -107,11 +113,19 @@ CMD ["python", "train.py", "mlflow.tracking_uri=https://mlflow.example.com"]
 """
 
 
+@pytest.mark.parametrize(("text", "code", "key"), SHELL_ELSEWHERE)
+def test_shell_secrets_are_the_secret_rules(text: str, code: str, key: str) -> None:
+    found = [(f.rule, f.key) for f in lint_text(text, SH).findings]
+    assert found == [(code, key)]
+
+
 def test_token_as_plain_argument_is_located_and_hidden() -> None:
-    (f,) = findings_for("TC170", f"set -e\nENV=dev ./upload.sh -v {HF} out/\n", SH)
+    (f,) = findings_for("TC110", f"set -e\nENV=dev ./upload.sh -v {HF} out/\n", SH)
     assert (f.line, f.column, f.key) == (2, 24, "./upload.sh")
-    assert HF not in f.message and f.message == "command line passes a Hugging Face token to " \
-        "'./upload.sh'"
+    assert HF not in f.message and findings_for("TC170", f"./upload.sh {HF}\n", SH) == []
+    # in a Makefile, where TC110 does not read every word, TC170 still reports it
+    (m,) = findings_for("TC170", f"upload:\n\t./upload.sh -v {HF} out/\n", "Makefile")
+    assert m.message == "command line passes a Hugging Face token to './upload.sh'"
 
 
 def test_makefile() -> None:
@@ -170,8 +184,9 @@ def test_gitlab_and_compose() -> None:
     compose = ("services:\n  train:\n    command: [python, train.py, db.password=hunter2]\n"
                "    environment:\n      - MLFLOW_TRACKING_URI=https://mlflow.example.com\n"
                "      - MLFLOW_TRACKING_PASSWORD=${MLFLOW_TRACKING_PASSWORD}\n")
+    # an environment entry is no command line: how a deploy file provides the environment
     assert [(f.line, f.key) for f in findings_for("TC170", compose, "docker-compose.yml")] == [
-        (3, "db.password"), (5, "MLFLOW_TRACKING_URI")]
+        (3, "db.password")]
 
 
 def test_yaml_leaves_tokens_to_tc110() -> None:
@@ -207,9 +222,9 @@ def test_secret_never_printed(fmt: str, tmp_path: Path, monkeypatch: pytest.Monk
         "mlflow.tracking_uri=https://app:Pw-Secret-77@mlflow.example.com\n"
         f'curl -H "Authorization: Bearer {HF}" https://api.example.com\n', "utf-8")
     monkeypatch.chdir(tmp_path)
-    assert main(["lint", "train.sh", "--format", fmt, "--select", "TC170"]) == 1
+    assert main(["lint", "train.sh", "--format", fmt, "--select", "TC1"]) == 1
     out, err = capsys.readouterr()
-    assert out.count("TC170") >= 3 or fmt != "text"
+    assert out.count("TC1") >= 4 or fmt != "text"
     for secret in (DAPI, DAPI[4:], "Hunter2-Secret-99", "Pw-Secret-77", HF, HF[3:]):
         assert secret not in out and secret not in err
     if fmt == "text":
@@ -229,3 +244,71 @@ def test_suppression_in_a_script() -> None:
     text = ("python train.py mlflow.tracking_uri=https://m.example.com"
             "  # trackcheck: ignore[TC170] reason=\"staging smoke test\"\n")
     assert codes(text, SH) == []
+
+
+# URI keys by their words on a command line
+@pytest.mark.parametrize(("text", "key"), [
+    ("python train.py mlflow.uri=https://mlflow.example.com\n", "mlflow.uri"),
+    ("python train.py +logger.mlflow.tracking_uri=https://m.example.com\n",
+     "logger.mlflow.tracking_uri"),
+    ("python train.py paths.mlflow_uri=https://m.example.com\n", "paths.mlflow_uri"),
+    ("export REMOTE_SERVER_URI=https://mlflow.example.com\n", "REMOTE_SERVER_URI"),
+    ("python train.py mlflow.tracking_uri@logger=https://m.example.com\n",
+     "mlflow.tracking_uri@logger"),
+])
+def test_uri_keys_by_words(text: str, key: str) -> None:
+    (f,) = findings_for("TC170", text, SH)
+    assert f.key == key
+
+
+@pytest.mark.parametrize("text", [
+    "python train.py data.uri=s3://bucket/data model.artifact_uri=s3://b/x\n",
+    "python serve.py deploy.model_uri=models:/churn@prod\n",
+    "python train.py cache.redis_server_uri=redis://cache:6379\n",
+])
+def test_other_uri_keys_pass(text: str) -> None:
+    assert findings_for("TC170", text, SH) == []
+
+
+# deploy files: addresses inside the deployment are how it wires its services
+DEPLOY_PASS = [
+    ("docker-compose.yml", "services:\n  trainer:\n    image: t\n"
+     "    command: python train.py mlflow.tracking_uri=http://mlflow:5000\n"),
+    ("docker-compose.yml", "services:\n  mlflow:\n    image: m\n"
+     "    command: mlflow server --host 0.0.0.0 --backend-store-uri postgresql://mlflow@db/m\n"
+     "    environment:\n      - MLFLOW_TRACKING_URI=http://0.0.0.0:5000\n"),
+    ("k8s/job.yaml", "apiVersion: batch/v1\nkind: Job\nspec:\n  template:\n    spec:\n"
+     "      containers:\n        - name: t\n          args: [python, train.py,"
+     " 'mlflow.tracking_uri=http://mlflow.mlflow.svc.cluster.local:5000']\n"),
+    ("docker-compose.yml", "services:\n  trainer:\n    image: t\n    environment:\n"
+     "      - MLFLOW_TRACKING_URI=https://mlflow.example.com\n"),  # the environment, provided
+    (".github/workflows/t.yml", "on: push\njobs:\n  t:\n    container: python:3.11\n"
+     "    services:\n      mlflow:\n        image: ghcr.io/mlflow/mlflow\n    steps:\n"
+     "      - run: python train.py mlflow.tracking_uri=http://mlflow:5000\n"),  # a CI service
+]
+DEPLOY_FAIL = [
+    ("docker-compose.yml", "services:\n  trainer:\n    image: t\n"
+     "    command: python train.py mlflow.tracking_uri=https://mlflow.example.com\n",
+     (4, "mlflow.tracking_uri")),
+    (".github/workflows/t.yml", "on: push\njobs:\n  t:\n    steps:\n"
+     "      - run: python train.py mlflow.tracking_uri=https://mlflow.example.com\n",
+     (5, "mlflow.tracking_uri")),
+]
+
+
+@pytest.mark.parametrize(("rel", "text"), DEPLOY_PASS)
+def test_deploy_files_wire_their_services(rel: str, text: str) -> None:
+    assert findings_for("TC170", text, rel) == []
+
+
+@pytest.mark.parametrize(("rel", "text", "where"), DEPLOY_FAIL)
+def test_deploy_files_remote_overrides(rel: str, text: str, where: tuple[int, str]) -> None:
+    (f,) = findings_for("TC170", text, rel)
+    assert (f.line, f.key) == where
+
+
+def test_secret_on_a_deploy_command_line_is_still_reported() -> None:
+    text = ("services:\n  trainer:\n    image: t\n"
+            "    command: python train.py db.password=hunter2\n")
+    (f,) = findings_for("TC170", text, "docker-compose.yml")
+    assert (f.line, f.key) == (4, "db.password")

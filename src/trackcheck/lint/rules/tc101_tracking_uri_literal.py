@@ -1,12 +1,19 @@
 """A tracking or registry URI written into the config instead of read from the environment.
 
 ## What it does
-Checks every key the policy lists in `uri_keys` (`tracking_uri`, `registry_uri`,
-`MLFLOW_TRACKING_URI`, ...). Its value must be an environment lookup
-(`${oc.env:MLFLOW_TRACKING_URI}`), `null`, `???`, or a pure reference to another key
-(`${mlflow.tracking_uri}`, checked where it is defined). Literals (`http://...`, `databricks`,
-`databricks-uc`, `file:...`, paths) and interpolations that build a URI or path from a
-reference plus text are reported.
+Checks every key the policy's `uri_keys` match, by words: `tracking_uri`, `registry_uri`,
+`MLFLOW_TRACKING_URI`, `mlflow_tracking_uri`, `tracking-uri`, `mlflow_uri`, `remote_server_uri`,
+`uri` directly inside an `mlflow` block, a dotted key written as one (`mlflow.tracking_uri:`),
+an aliased value where the alias is used (`tracking_uri: *uri`); not `artifact_uri` or
+`model_uri`. Its value must be an environment lookup (`${oc.env:MLFLOW_TRACKING_URI}`), `null`,
+`???`, or a pure reference to another key (`${mlflow.tracking_uri}`, checked where it is
+defined). Literals (`http://...`, `databricks`, `databricks-uc`, `file:...`, paths) and
+interpolations that build a URI or path from a reference plus text are reported; a template's
+fill-in (`<your-tracking-uri>`) is not.
+
+Deploy files (compose, Kubernetes, CI workflows) are never checked: a file that gives a
+container its `MLFLOW_TRACKING_URI` is how the environment is provided, and a server's own
+address in the file that runs it is how it is deployed.
 
 ## Why is this bad?
 Where runs go is the environment's decision: a committed URI sends a laptop's debug runs to the
@@ -30,6 +37,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from trackcheck.detect.keys import is_stand_in
 from trackcheck.detect.uris import credential_in_uri, uri_kind
 from trackcheck.findings import Severity
 from trackcheck.lint.context import LintContext
@@ -41,8 +49,11 @@ _SUBSTITUTION = re.compile(r"\$\{\{[^{}]*\}\}|\$\{[A-Za-z_]\w*\}|\$[A-Za-z_]\w*"
 
 
 def check(doc: Document, ctx: LintContext) -> Iterator[Hit]:
-    for node in doc.scalars():
-        if not ctx.uri_key(node.name) or ctx.placeholder(doc, node):
+    if ctx.deploy_file(doc):
+        return
+    for node in ctx.keyed_scalars(doc):
+        if not node.is_scalar or not ctx.uri_key(node.full_key) or ctx.placeholder(doc, node) \
+                or is_stand_in(node.value):
             continue
         if not doc.hydra and (
             _SUBSTITUTION.fullmatch(node.value.strip()) or uri_kind(node.value) is None

@@ -5,7 +5,9 @@ Checks every key the policy lists in `server_keys` (`backend_store_uri`, `defaul
 `artifacts_destination`, `artifact_root`, `serve_artifacts`, `MLFLOW_BACKEND_STORE_URI`, ...;
 compared ignoring case and `-`/`_`) in Hydra config. A key that holds anything is reported,
 an environment lookup included: the setting itself is the problem, not only its value. `null`,
-an empty value and `???` are fine (a key kept for documentation, set by no one).
+an empty value and `???` are fine (a key kept for documentation, set by no one). Deploy files
+(a compose file or manifest that runs `mlflow server --backend-store-uri ...`) are how the
+server is deployed and are never checked.
 
 ## Why is this bad?
 Where the registry keeps its database and artifacts is decided once, by whoever runs

@@ -56,7 +56,8 @@ def _leak(default: str, var: str, node: Node, ctx: LintContext) -> tuple[str, bo
         return token[0], True
     kind = uri_kind(default)
     if kind == "path":  # where runs go, or where a secret file lives (which is not the secret)
-        return ("endpoint (path)", False) if ctx.uri_key(var) or ctx.uri_key(node.name) else None
+        return ("endpoint (path)", False) if ctx.uri_key(var) or ctx.uri_key(node.full_key) \
+            else None
     if ctx.secret_key(var) or ctx.secret_key(node.name):
         return "literal secret", True
     return None if kind in (None, "models", "runs") else (f"endpoint ({kind})", False)

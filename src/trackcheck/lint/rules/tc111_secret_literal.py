@@ -6,14 +6,26 @@ Checks every key named like a secret by the policy (`password`, `token`, `secret
 linted file: Hydra config, CI workflows and other YAML, `.env`, `.databrickscfg`, `.netrc`. Its
 value must be an env lookup (`${oc.env:DB_PASSWORD}`), `null`, `???`, empty, a reference to
 another key, or, outside Hydra config, a CI or shell variable (`${{ secrets.DB_PASSWORD }}`,
-`$DB_PASSWORD`, `${DB_PASSWORD}`) or a template placeholder (`<your-token>`, `****`). Items of
-a list under a secret-like key count as well. A value built from interpolations is a literal
-when its own text (outside the interpolations) holds more than an auth scheme (`Bearer`).
-Booleans are flags and paths name the file a secret lives in: neither is the secret.
+`$DB_PASSWORD`, `${DB_PASSWORD}`) or a template's fill-in (`<your-token>`, `****`, `changeme`,
+`your_password_here`) or a type name (`password: string`). Items of a list under a secret-like
+key count as well, and so do the items of a plural (`passwords`, `api_keys`, `tokens`; its own
+scalar is a count or a keyword: `tokens: 512`, `secrets: inherit`). Environment entries are
+judged by the variable's name (compose `- POSTGRES_PASSWORD=...`, Kubernetes
+`{name: DB_PASSWORD, value: ...}`) and an alias where it is used (`password: *pw`). A value
+built from interpolations is a literal when its own text (outside the interpolations) holds more
+than an auth scheme (`Bearer`). Booleans are flags and paths name the file a secret lives in:
+neither is the secret.
+
+In Python sources it reads what a secret-like name is given: assignments (`DB_PASSWORD =
+"..."`, `self.api_key = "..."`), dict literals (`{"password": "..."}`), keyword arguments
+(`connect(password="...")`), parameter defaults and the default of an environment read
+(`os.getenv("DB_PASSWORD", "...")`); in shell scripts, `NAME=value` and `export NAME=value`.
+A value read from the environment (`os.environ[...]`, `$VAR`, `${VAR}`), an empty string and a
+placeholder (`"<your-token>"`) are not literals.
 
 To give one finding per concern: a value in a known token format is reported by TC110, a URI
-with a password by TC103, and the default of `${oc.env:VAR,DEFAULT}` by TC104; this rule does
-not report them again.
+with a password by TC103, the default of `${oc.env:VAR,DEFAULT}` by TC104, and a credential
+code puts into `os.environ` by TC171; this rule does not report them again.
 
 ## Why is this bad?
 A literal secret in a repository is readable by everyone with access to it and stays in its
@@ -40,8 +52,10 @@ from collections.abc import Iterator
 from trackcheck.detect.keys import is_stand_in
 from trackcheck.detect.uris import credential_in_uri, uri_kind
 from trackcheck.findings import Severity
+from trackcheck.lint import codestrings
 from trackcheck.lint.context import LintContext
 from trackcheck.lint.document import Document, Node
+from trackcheck.lint.rules.tc171_tracking_uri_in_code import consumed
 from trackcheck.rule import Hit, Rule
 
 _INDEX = re.compile(r"(?:\[\d+\])+$")
@@ -51,6 +65,14 @@ _AUTH_SCHEME = re.compile(r"\b(?:bearer|basic|token|digest)\b|[\W_]", re.I)
 def _name(node: Node) -> str:
     """The key a value sits under; a list item takes its list's key (``api_keys[0]``)."""
     return node.name or _INDEX.sub("", node.key).rsplit(".", 1)[-1]
+
+
+def _secret(node: Node, ctx: LintContext) -> bool:
+    """Under a secret-like key, or an item of a list of secrets (``api_keys: [...]``)."""
+    if node.name:
+        return ctx.secret_key(node.name)
+    name = _name(node)
+    return ctx.secret_key(name) or ctx.secret_list_key(name)
 
 
 def _literal(doc: Document, node: Node, ctx: LintContext) -> bool:
@@ -68,9 +90,36 @@ def _literal(doc: Document, node: Node, ctx: LintContext) -> bool:
     return True
 
 
+_IN_CODE = {"default": "secret-like '{}' falls back to a literal value when the variable is "
+                       "unset; drop the default",
+            "env": "script sets secret-like '{}' to a literal value; read it from the environment"}
+
+
+def _in_code(doc: Document, ctx: LintContext) -> Iterator[Hit]:
+    pinned: frozenset[tuple[int, int]] | None = None
+    for s in codestrings.bindings(doc, ctx):
+        v = s.text.strip()
+        if v.lower() in ("true", "false") or uri_kind(v) == "path" \
+                or not codestrings.holds_text(doc, s):
+            continue  # a flag, the file a secret lives in, a stand-in
+        if ctx.token(v) is not None or credential_in_uri(v) is not None:
+            continue  # TC110 / TC103 name what it is
+        if doc.kind == "python":
+            pinned = consumed(doc, ctx) if pinned is None else pinned
+            if s.sources & pinned:
+                continue  # TC171 reports it
+        message = _IN_CODE.get(s.role, "secret-like '{}' holds a literal value; read it from the "
+                               "environment")
+        yield Hit(message.format(s.key), doc.path, s.key, s.line, s.column, value=s.text,
+                  secret=True)
+
+
 def check(doc: Document, ctx: LintContext) -> Iterator[Hit]:
-    for node in doc.scalars():
-        if not ctx.secret_key(_name(node)) or not _literal(doc, node, ctx):
+    if doc.kind in codestrings.KINDS:
+        yield from _in_code(doc, ctx)
+        return
+    for node in ctx.keyed_scalars(doc):
+        if not _secret(node, ctx) or not _literal(doc, node, ctx):
             continue
         rest = ctx.outside_env_defaults(doc, node)
         if ctx.token(rest) is not None or credential_in_uri(rest) is not None:
