@@ -60,7 +60,8 @@ def build_registry(model: str) -> None:
 
     shutil.rmtree(DEMO_DIR, ignore_errors=True)
     DEMO_DIR.mkdir()
-    client = MlflowClient(tracking_uri=URI, registry_uri=URI)
+    # the demo's own throwaway store, pinned on purpose
+    client = MlflowClient(tracking_uri=URI, registry_uri=URI)  # trackcheck: ignore[TC171]
     artifacts = (DEMO_DIR / "artifacts").resolve().as_uri()
     exp = client.create_experiment(model, artifact_location=artifacts)
     client.create_registered_model(model, description="Churn classifier (trackcheck demo)",
@@ -93,15 +94,19 @@ def build_registry(model: str) -> None:
 
 
 # a made-up Databricks token, assembled so that no scanner mistakes this file for a leak
-_FAKE_TOKEN = "dapi" + "5f3a9c1e7b2d4068" * 2
+_FAKE_TOKEN = "dapi" + "5f3a9c1e7b2d4068" * 2  # trackcheck: ignore[TC111] reason="made up"
 
 
 def _write_leaky_config(model: str) -> str:
     """An mlflow group option written the way trackcheck exists to catch (under .demo/)."""
     path = Path(".demo/config/mlflow/leaky.yaml")
     path.parent.mkdir(parents=True, exist_ok=True)
+    # a primary config with a defaults list makes .demo/config a Hydra config root of its own
+    (path.parent.parent / "config.yaml").write_text(
+        "defaults:\n  - mlflow: leaky\n  - _self_\n", "utf-8")
     path.write_text(
-        "tracking_uri: https://mlflow:s3cr3t-pw@mlflow.internal.example.com\n"
+        # planted for the demo to find
+        "tracking_uri: https://mlflow:s3cr3t-pw@mlflow.internal.example.com\n"  # noqa: E501  # trackcheck: ignore[TC103]
         f"registry_uri: ${{oc.env:MLFLOW_REGISTRY_URI,databricks-uc}}\n"
         f"databricks_token: ${{oc.env:DATABRICKS_TOKEN,{_FAKE_TOKEN}}}\n"
         "experiment_name: scratch\n"
@@ -119,6 +124,18 @@ def _run(title: str, args: list[str]) -> int:
     sys.stdout.write(p.stderr)
     print(f"(exit {p.returncode})", flush=True)
     return p.returncode
+
+
+def _command() -> str:
+    """How to start this trackcheck from the working directory in a fresh shell: the console
+    script beside this interpreter (``.venv/bin/trackcheck``), relative when it is below."""
+    script = Path(sys.executable).parent / "trackcheck"
+    if not script.exists():
+        return f"{sys.executable} -m trackcheck"
+    try:
+        return str(script.relative_to(Path.cwd()))
+    except ValueError:
+        return str(script)
 
 
 def main() -> int:
@@ -144,8 +161,10 @@ def main() -> int:
           "registry was seeded with a clean prod lifecycle plus planted problems:")
     for rule, what in PLANTED:
         print(f"  {rule}  {what}")
-    print(f"Explore: trackcheck rules TC201 | trackcheck audit --registry --tracking-uri {URI} "
-          "--format json")
+    tc = _command()
+    print(f"Explore (works as written, no venv to activate):\n  {tc} rules TC201\n"
+          f"  {tc} audit --registry --tracking-uri {URI} --format json\n  {tc} lint -v")
+
     return 0
 
 

@@ -138,20 +138,20 @@ def test_discovery(tmp_path: Path) -> None:
                 ".env", "src/pkg/mod.py", ".venv/lib/x.py", "notes.txt"):
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text("x = 1\n")
-    found = {t.rel: t.kind for t in discover([str(tmp_path)], policy, tmp_path)[0]}
+    found = {t.rel: t.kind for t in discover([str(tmp_path)], policy, tmp_path).targets}
     assert found == {"Makefile": "make", "Dockerfile": "docker", "train.py": "python",
                      "scripts/run.sh": "shell", "config/a.yaml": "hydra", ".env": "env",
                      "src/pkg/mod.py": "python"}
-    # without arguments: the config root and secret files at the root, as before
+    # without arguments: the whole tree, the same files (outside git: a walk)
     import os
 
     old = os.getcwd()
     os.chdir(tmp_path)
     try:
-        default = {t.rel for t in discover([], policy, tmp_path)[0]}
+        default = {t.rel for t in discover([], policy, tmp_path).targets}
     finally:
         os.chdir(old)
-    assert default == {"config/a.yaml", ".env"}
+    assert default == set(found)
 
 
 def test_code_documents_have_no_nodes(tmp_path: Path) -> None:
@@ -204,3 +204,124 @@ def test_any_text_as_a_code_file_never_raises(text: str, rel: str) -> None:
     from tests.conftest import lint_text
 
     lint_text(text, rel)
+
+
+# --- words under their names, for the secret rules (tests/lint/test_code_secrets.py) -------
+def keyed(text: str) -> list[tuple[str, str, str, bool]]:
+    from trackcheck.lint.commandlines import keyed_words
+
+    return [(w.text, name, value, sets) for cmd in split_commands(text)
+            for w, name, value, sets in keyed_words(cmd)]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("A=1 B=2 python t.py c=3", [("A=1", "A", "1", True), ("B=2", "B", "2", True),
+                                 ("python", "python", "python", False),
+                                 ("t.py", "python", "t.py", False), ("c=3", "c", "3", False)]),
+    ("export A=1", [("export", "export", "export", False), ("A=1", "A", "1", True)]),
+    ("readonly A=1; local B=2", [("readonly", "readonly", "readonly", False),
+                                 ("A=1", "A", "1", True), ("local", "local", "local", False),
+                                 ("B=2", "B", "2", True)]),
+    ("+a.b=1 cmd", [("+a.b=1", "a.b", "1", False), ("cmd", "cmd", "cmd", False)]),
+    ("a.b=1 cmd", [("a.b=1", "a.b", "1", False), ("cmd", "cmd", "cmd", False)]),
+    ("x --token v", [("x", "x", "x", False), ("--token", "x", "--token", False),
+                     ("v", "token", "v", False)]),
+])
+def test_keyed_words(text: str, expected: list[tuple[str, str, str, bool]]) -> None:
+    assert keyed(text) == expected
+
+
+@pytest.mark.parametrize(("value", "literal"), [
+    ("hunter2", True), ("'hunter2'", True), ("", False), ("$X", False), ("${X:-y}", False),
+    ("$(cat f)", False), ("`cat f`", False), ("<your-token>", False), ("****", False),
+    ("???", False), ("null", False), ("true", False),
+])
+def test_is_literal(value: str, literal: bool) -> None:
+    from trackcheck.lint.commandlines import is_literal
+
+    assert is_literal(value) is literal
+
+
+def test_word_ends() -> None:
+    (cmd,) = split_commands("ab 'c d'  e\\ f \"g\nh\" i")
+    assert [(w.text, w.line, w.column, w.end_line, w.end_column) for w in cmd] == [
+        ("ab", 1, 1, 1, 3), ("c d", 1, 4, 1, 9), ("e f", 1, 11, 1, 15),
+        ("g\nh", 1, 16, 2, 3), ("i", 2, 4, 2, 5)]
+
+
+def test_commands_are_split_once_per_document() -> None:
+    from trackcheck.lint.commandlines import commands
+    from trackcheck.lint.document import Document
+
+    doc = Document(path="x.sh", kind="shell", text="a b\nc\n")
+    assert commands(doc) is commands(doc)
+    assert [[w.text for w in c] for c in commands(doc)] == [["a", "b"], ["c"]]
+
+
+def _reference_split(text: str) -> list[list[tuple[str, int, int]]]:
+    """The character-by-character reading split_commands stands for (its first version)."""
+    commands: list[list[tuple[str, int, int]]] = []
+    words: list[tuple[str, int, int]] = []
+    buf: list[str] = []
+    start: tuple[int, int] | None = None
+    i, n, line, column = 0, len(text), 1, 1
+
+    def end_word() -> None:
+        nonlocal buf, start
+        if start is not None:
+            words.append(("".join(buf), *start))
+        buf, start = [], None
+
+    def end_command() -> None:
+        nonlocal words
+        end_word()
+        if words:
+            commands.append(words)
+        words = []
+
+    while i < n:
+        c = text[i]
+        if c == "\\" and i + 1 < n:
+            if text[i + 1] == "\n":
+                i, line, column = i + 2, line + 1, 1
+                continue
+            start = start or (line, column)
+            buf.append(text[i + 1])
+            i, column = i + 2, column + 2
+            continue
+        if c in "'\"":
+            start = start or (line, column)
+            j = i + 1
+            while j < n and text[j] != c:
+                if c == '"' and text[j] == "\\" and j + 1 < n and text[j + 1] in '"\\$`\n':
+                    j += 1
+                buf.append(text[j])
+                j += 1
+            for ch in text[i:j + 1]:
+                line, column = (line + 1, 1) if ch == "\n" else (line, column + 1)
+            i = j + 1
+            continue
+        if c == "#" and start is None:
+            while i < n and text[i] != "\n":
+                i += 1
+            continue
+        if c == "\n" or c in ";&|":
+            end_command()
+        elif c in " \t\r":
+            end_word()
+        else:
+            start = start or (line, column)
+            buf.append(c)
+        line, column = (line + 1, 1) if c == "\n" else (line, column + 1)
+        i += 1
+    end_command()
+    return commands
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["a", "bc", " ", "\t", "\n", "'", '"', "\\", "#", ";", "|",
+                                 "=", "$", "é", "x=y", "\\\n", "\r"]), max_size=40))
+def test_split_reads_as_the_reference(parts: list[str]) -> None:
+    text = "".join(parts)
+    assert [[(w.text, w.line, w.column) for w in c] for c in split_commands(text)] == \
+        _reference_split(text)

@@ -51,6 +51,21 @@ def found(text: str) -> list[tuple[str, str, str | None]]:
     ("c.set_registered_model_alias(name='m', alias=a, version=3)",
      [("alias", "set_registered_model_alias", None)]),
     ("print('mlflow.set_tracking_uri(\"x://h\")')", []),
+    ("os.environ.get('X_URI', 'v')", [("env_default", "X_URI", "v")]),
+    ("os.getenv('X_URI', default='v')", [("env_default", "X_URI", "v")]),
+    ("os.getenv('X_URI')", []),
+    ("from mlflow import set_tracking_uri as stu\nstu('x://h')",
+     [("tracking_uri", "set_tracking_uri", "x://h")]),
+    ("from mlflow import MlflowClient as C\nC(registry_uri='b')",
+     [("registry_uri", "registry_uri", "b")]),
+    ("from other import set_tracking_uri as stu\nstu('x://h')", []),  # not mlflow's
+    ("A = 'prod'\nc.set_registered_model_alias('m', A, 1)",
+     [("alias", "set_registered_model_alias", "prod")]),
+    ("K = 'MLFLOW_TRACKING_URI'\nos.environ[K] = 'x://h'",
+     [("env", "MLFLOW_TRACKING_URI", "x://h")]),
+    ("mlflow.set_tracking_uri(os.getenv('U') or 'file:x')",
+     [("tracking_uri", "set_tracking_uri", "file:x")]),
+    ("mlflow.set_tracking_uri(a if c else f'{b}')", [("tracking_uri", "set_tracking_uri", None)]),
 ])
 def test_calls(text: str, expected: list[tuple[str, str, str | None]]) -> None:
     assert found(text + "\n") == expected
@@ -58,21 +73,73 @@ def test_calls(text: str, expected: list[tuple[str, str, str | None]]) -> None:
 
 @pytest.mark.parametrize(("expr", "value"), [
     ("'https://h/x'", "https://h/x"),
-    ("f'https://mlflow.corp/{p}'", "https://mlflow.corp"),
-    ("'https://mlflow.corp:5000/' + p", "https://mlflow.corp"),
+    ("'https://h/' 'x'", "https://h/x"),
+    ("'a' + 'b'", "ab"),
+    ("f'https://mlflow.corp/{p}'", None),  # a part filled in at run time: not whole
     ("'https://%s' % host", None),
-    ("f'http://{host}:5000'", None),
     ("f'{uri}'", None),
-    ("'prefix' + p", None),
     ("uri", None),
     ("os.environ['X']", None),
     ("get()", None),
     ("1", None),
     ("b'https://h'", None),
+    ("''", None),
 ])
 def test_literal(expr: str, value: str | None) -> None:
     node = ast.parse(expr, mode="eval").body
     assert pysource.literal(node) == value
+
+
+P = pysource.PLACEHOLDER
+
+
+@pytest.mark.parametrize(("expr", "text", "whole", "path"), [
+    ("'file:./mlruns'", "file:./mlruns", True, False),
+    ("f'https://mlflow.corp/{p}'", f"https://mlflow.corp/{P}", False, False),
+    ("'https://mlflow.corp:5000/' + p", f"https://mlflow.corp:5000/{P}", False, False),
+    ("'file:/' + os.path.join(os.getcwd(), 'mlruns')", f"file:/{P}/mlruns", False, True),
+    ("os.path.join('a', 'b', c)", f"a/b/{P}", False, True),
+    ("Path(root) / 'mlruns' / 'x'", f"{P}/mlruns/x", False, True),
+    ("Path('mlruns').resolve().as_uri()", "file://mlruns", True, True),
+    ("root.joinpath('mlruns')", f"{P}/mlruns", False, True),
+    ("str(root / 'mlflow.db')", f"{P}/mlflow.db", False, True),
+    ("'http://%s:%d' % (h, p)", f"http://{P}:{P}", False, False),
+    ("'http://{host}:{0}'.format(h, p)", f"http://{P}:{P}", False, False),
+    ("'100%' + x", f"100%{P}", False, False),  # a lone '%' is text
+    ("'{\"json\": 1}'", '{"json": 1}', True, False),  # braces that are no format field
+    ("f'{uri}'", None, None, None),
+    ("a + b", None, None, None),
+    ("x / 2", None, None, None),
+    ("os.path.join(a, b)", None, None, None),
+    ("cfg.uri", None, None, None),
+    ("''", None, None, None),
+])
+def test_render(expr: str, text: str | None, whole: bool | None, path: bool | None) -> None:
+    r = pysource.render(ast.parse(expr, mode="eval").body)
+    assert (r.text, r.whole, r.path) == (text, whole, path) if r else text is None
+
+
+def test_render_reads_constants_once_bound() -> None:
+    tree = ast.parse("A = 'mlruns'\nB = f'file:./{A}'\nC = B\nLOOP = LOOP2\nLOOP2 = LOOP\n"
+                     "D = 'x'\nD = 'y'\n")
+    consts = pysource._constants(tree)
+    assert set(consts) == {"A", "B", "C", "LOOP", "LOOP2"}  # D is bound twice: a variable
+
+    def read(expr: str) -> str | None:
+        r = pysource.render(ast.parse(expr, mode="eval").body, consts)
+        return r.text if r else None
+
+    assert read("C") == "file:./mlruns"
+    assert read("LOOP") is None  # names that refer to each other end, with nothing
+    assert read("D") is None
+
+
+def test_render_sources_are_the_literals_read() -> None:
+    tree = ast.parse("URI = 'http://h'\nx = URI + '/api'\n")
+    consts = pysource._constants(tree)
+    value = tree.body[1].value  # type: ignore[attr-defined]
+    r = pysource.render(value, consts)
+    assert r is not None and r.sources == {(1, 6), (2, 10)}
 
 
 def test_positions_and_order() -> None:
@@ -90,6 +157,11 @@ def test_only_relevant_files_are_parsed() -> None:
     assert not pysource.relevant("import os\nx = os.environ.get('A')\nos.environ['B'] == 'c'\n")
     assert pysource.relevant("os.environ['B'] = 'c'\n")
     assert pysource.relevant("from mlflow import MlflowClient\n")
+    assert pysource.relevant("from mlflow import set_tracking_uri as stu\nstu('x')\n")
+    assert pysource.relevant("import os\nu = os.environ.get('MLFLOW_TRACKING_URI', 'x')\n")
+    assert pysource.relevant("from os import getenv\nu = getenv('MLFLOW_REGISTRY_URI', 'x')\n")
+    assert not pysource.relevant("import os\nu = os.getenv('EPOCHS', '10')\n")
+    assert not pysource.relevant("# the URI comes from the environment\nimport os\n")
     assert pysource.calls(Document(path="x.sh", kind="shell", text="MlflowClient('x')")) == []
 
 

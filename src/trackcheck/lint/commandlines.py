@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from trackcheck.detect.uris import is_loopback, uri_kind
@@ -34,6 +34,13 @@ _INDEX = re.compile(r"(?:\[\d+\])+$")
 _COMMAND = re.compile(r"[\w./@-]{1,60}")
 _NOT_LITERAL = frozenset({"???", "null", "none", "~", "true", "false"})
 _STAND_IN = re.compile(r"<[^<>]+>|[*xX.]{3,}")  # ``<your-token>``, ``****``
+_SHELL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# a run of characters with no meaning to the shell, and the same inside double quotes: taken
+# whole, since a character-by-character loop is what a long script would cost
+_PLAIN = re.compile(r"[^\\'\"#\n;&| \t\r]+")
+_DQ_PLAIN = re.compile(r"[^\"\\]+")
+# commands whose ``NAME=value`` arguments set shell or environment variables
+_DECLARE = frozenset({"export", "readonly", "local", "declare", "typeset", "env"})
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,9 @@ class Word:
     text: str  # after quote removal
     line: int
     column: int
+    # just past the word's last character as written (quotes included); not part of equality
+    end_line: int = field(default=0, compare=False)
+    end_column: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True)
@@ -62,9 +72,15 @@ class Assignment:
     @property
     def literal(self) -> bool:
         """The value holds text itself: not empty, not an expansion or a stand-in."""
-        v = unquote(self.value.strip())
-        return bool(v) and not _EXPANSION.search(v) and v.lower() not in _NOT_LITERAL \
-            and not _STAND_IN.fullmatch(v)
+        return is_literal(self.value)
+
+
+def is_literal(value: str) -> bool:
+    """A command-line value that holds text itself: not empty, not an expansion (``$VAR``,
+    ``${VAR:-x}``, ``$(cmd)``), ``null``/``???``/a flag, or a stand-in (``<your-token>``)."""
+    v = unquote(value.strip())
+    return bool(v) and not _EXPANSION.search(v) and v.lower() not in _NOT_LITERAL \
+        and not _STAND_IN.fullmatch(v)
 
 
 def unquote(v: str) -> str:
@@ -96,7 +112,7 @@ def split_commands(text: str, line: int = 1, column: int = 1) -> list[list[Word]
     def end_word() -> None:
         nonlocal buf, start
         if start is not None:
-            words.append(Word("".join(buf), *start))
+            words.append(Word("".join(buf), *start, end_line=line, end_column=column))
         buf, start = [], None
 
     def end_command() -> None:
@@ -118,14 +134,26 @@ def split_commands(text: str, line: int = 1, column: int = 1) -> list[list[Word]
             continue
         if c in "'\"":
             start = start or (line, column)
-            j = i + 1
-            while j < n and text[j] != c:
-                if c == '"' and text[j] == "\\" and j + 1 < n and text[j + 1] in '"\\$`\n':
+            if c == "'":
+                j = text.find("'", i + 1)
+                j = n if j == -1 else j
+                buf.append(text[i + 1:j])
+            else:
+                j = i + 1
+                while j < n and text[j] != c:
+                    m = _DQ_PLAIN.match(text, j)
+                    if m:
+                        buf.append(m.group())
+                        j = m.end()
+                        continue
+                    if j + 1 < n and text[j + 1] in '"\\$`\n':  # an escape: the next character
+                        j += 1
+                    buf.append(text[j])
                     j += 1
-                buf.append(text[j])
-                j += 1
-            for ch in text[i:j + 1]:
-                line, column = (line + 1, 1) if ch == "\n" else (line, column + 1)
+            quoted = text[i:j + 1]
+            breaks = quoted.count("\n")
+            line, column = (line + breaks, len(quoted) - quoted.rfind("\n")) if breaks else \
+                (line, column + len(quoted))
             i = j + 1
             continue
         if c == "#" and start is None:
@@ -138,6 +166,11 @@ def split_commands(text: str, line: int = 1, column: int = 1) -> list[list[Word]
             end_word()
         else:
             start = start or (line, column)
+            m = _PLAIN.match(text, i)
+            if m is not None and m.end() > i + 1:
+                buf.append(m.group())
+                i, column = m.end(), column + m.end() - i
+                continue
             buf.append(c)
         line, column = (line + 1, 1) if c == "\n" else (line, column + 1)
         i += 1
@@ -162,6 +195,34 @@ def assignments(words: list[Word], *, options: bool = True,
             yield Assignment(o.group("key"), nxt.text, nxt.line, nxt.column)
         elif arguments and k != taken and len(w.text) >= 16 and w.text != command:
             yield Assignment(command, w.text, w.line, w.column, positional=True)
+
+
+def keyed_words(words: list[Word]) -> Iterator[tuple[Word, str, str, bool]]:
+    """Each word of a command as (word, name, value, sets_variable): a ``NAME=value`` word gives
+    its NAME and value, and sets a variable when it stands before the command or after
+    ``export``/``env``/``local``/...; the word after ``--option`` is that option's value; any
+    other word is given under the command's name."""
+    command, option = "", None
+    for w in words:
+        m = _ASSIGN.match(w.text)
+        if m:
+            name = m.group("key")
+            sets = (not command or command in _DECLARE) and not m.group("prefix") \
+                and _SHELL_NAME.fullmatch(name) is not None
+            yield w, name, m.group("value"), sets
+            option = None
+            continue
+        if not command or (command == "env" and not w.text.startswith("-")):
+            command = w.text if _COMMAND.fullmatch(w.text) else "command"
+            yield w, command, w.text, False
+            continue
+        if option is not None:
+            yield w, option, w.text, False
+            option = None
+            continue
+        o = _OPTION.match(w.text)
+        option = o.group("key") if o else None
+        yield w, command, w.text, False
 
 
 # --- per kind of file ------------------------------------------------------------------
@@ -227,6 +288,16 @@ def _locate(a: Assignment, node: Node, lines: list[str], cursor: list[int]) -> A
 
 
 _cache: tuple[Document, list[Assignment]] | None = None
+_words: tuple[Document, list[list[Word]]] | None = None
+
+
+def commands(doc: Document) -> list[list[Word]]:
+    """The commands of a shell script, split once for every rule that reads them (cached for the
+    document in hand)."""
+    global _words
+    if _words is None or _words[0] is not doc:
+        _words = (doc, split_commands(doc.text))
+    return _words[1]
 
 
 def from_document(doc: Document) -> list[Assignment]:
@@ -235,7 +306,7 @@ def from_document(doc: Document) -> list[Assignment]:
     if _cache is not None and _cache[0] is doc:
         return _cache[1]
     if doc.kind == "shell":
-        found = [a for cmd in split_commands(doc.text) for a in assignments(cmd, arguments=True)]
+        found = [a for cmd in commands(doc) for a in assignments(cmd, arguments=True)]
     elif doc.kind == "make":
         found = list(_make(doc.text))
     elif doc.kind == "docker":

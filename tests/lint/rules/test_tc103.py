@@ -100,3 +100,25 @@ def test_docs_example_and_use_instead() -> None:
     rule = next(r for r in RULES if r.code == "TC103")
     assert findings_for("TC103", rule.first_yaml_block("Example") or "")
     assert findings_for("TC103", rule.first_yaml_block("Use instead") or "") == []
+
+
+# --- Python and shell sources (SPEC, "Secrets in code"; more in tests/lint/test_code_secrets.py)
+@pytest.mark.parametrize(("text", "rel", "key"), [
+    ('DB_URL = "postgresql://app:Hunter2-Secret@db:5432/app"\n', "src/db.py", "DB_URL"),
+    ('def broken(:\n    u = "postgresql://app:Hunter2-Secret@db/app"\n', "src/db.py", ""),
+    ("psql postgresql://app:Hunter2-Secret@db/app\n", "scripts/db.sh", "psql"),
+])
+def test_code_sources(text: str, rel: str, key: str) -> None:
+    (f,) = findings_for("TC103", text, rel)
+    assert f.key == key and "Hunter2" not in f.message and "app:****@db" in f.message
+
+
+def test_code_placeholders_are_not_passwords() -> None:
+    src = ('URL = f"postgresql://{user}:{pw}@{host}/app"\n'
+           'DOC = "e.g. postgresql://user:password@localhost/app"\n')
+    assert findings_for("TC103", src, "src/db.py") == []
+
+
+def test_tracking_uri_with_password_in_code_is_tc171_only() -> None:
+    src = 'import mlflow\nmlflow.set_tracking_uri("https://app:Hunter2-Secret@m.example.com")\n'
+    assert codes(src, "src/train.py") == ["TC171"]

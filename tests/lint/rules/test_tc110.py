@@ -126,3 +126,24 @@ def test_docs_example_and_use_instead() -> None:
     rule = next(r for r in RULES if r.code == "TC110")
     assert findings_for("TC110", rule.first_yaml_block("Example") or "")
     assert findings_for("TC110", rule.first_yaml_block("Use instead") or "") == []
+
+
+# --- Python and shell sources (SPEC, "Secrets in code"; more in tests/lint/test_code_secrets.py)
+CODE_FAIL = [
+    (f'DATABRICKS_TOKEN = "{DAPI}"\n', "src/train.py", "DATABRICKS_TOKEN"),
+    (f"# the old key: {GHP}\n", "src/train.py", ""),  # a comment is text too
+    (f'def broken(:\n    key = "{AKIA}"\n', "src/train.py", ""),  # does not parse
+    (f"export HF_TOKEN={HF}\n", "scripts/run.sh", "HF_TOKEN"),
+]
+
+
+@pytest.mark.parametrize(("text", "rel", "key"), CODE_FAIL)
+def test_code_sources(text: str, rel: str, key: str) -> None:
+    (f,) = findings_for("TC110", text, rel)
+    assert f.key == key and f.line and f.column
+    assert DAPI not in f.message and HF not in f.message
+
+
+def test_token_in_code_is_tc110_only() -> None:
+    src = f'import os\nos.environ["DATABRICKS_TOKEN"] = "{DAPI}"\napi_key = "{OPENAI}"\n'
+    assert codes(src, "src/train.py") == ["TC110", "TC110"]

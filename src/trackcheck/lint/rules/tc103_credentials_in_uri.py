@@ -4,14 +4,17 @@
 Looks at every string of every linted file (Hydra config, CI workflows and other YAML, `.env`,
 `.databrickscfg`, `.netrc`), anywhere in the string, including the text around interpolations
 (`postgresql://mlflow:hunter2@${db.host}/mlflow`), for a URI whose user-info carries a
-password. A password that is itself an interpolation or variable (`${oc.env:DB_PASSWORD}`,
-`${{ secrets.DB_PASSWORD }}`, `$DB_PASSWORD`) or a mask (`****`, `<password>`) is not one.
+password. Python sources (their string literals, f-strings and concatenations; the raw text of
+a file that does not parse) and the words of shell scripts are read too. A password that is
+itself an interpolation or variable (`${oc.env:DB_PASSWORD}`, `${{ secrets.DB_PASSWORD }}`,
+`$DB_PASSWORD`, an f-string field or `str.format` field in code) or a mask (`****`,
+`<password>`) is not one, nor, in code, documentation's `user:password@host`.
 
 To give one finding per concern: a URI inside the default of `${oc.env:VAR,DEFAULT}` is
 reported by TC104, and a URI whose password is a known token format (a GitHub or GitLab token
 in a clone URL) by TC110. On a tracking/registry URI key, TC101 reports the literal endpoint
-and this rule the credential: two different facts, two findings. The message shows the URI
-with its password masked.
+and this rule the credential: two different facts, two findings; in code, a URI TC171 reports
+is not reported again here. The message shows the URI with its password masked.
 
 ## Why is this bad?
 The password is in the repository's history for everyone with read access, forever; it also
@@ -37,12 +40,31 @@ from collections.abc import Iterator
 from trackcheck.detect.redact import mask_uri_match
 from trackcheck.detect.uris import credential_in_uri
 from trackcheck.findings import Severity
+from trackcheck.lint import codestrings
 from trackcheck.lint.context import LintContext
 from trackcheck.lint.document import Document
+from trackcheck.lint.rules.tc171_tracking_uri_in_code import consumed
 from trackcheck.rule import Hit, Rule
 
 
+def _in_code(doc: Document, ctx: LintContext) -> Iterator[Hit]:
+    pinned: frozenset[tuple[int, int]] | None = None
+    for s, m in codestrings.credential_uris(doc):
+        if ctx.token(m.group("password")) is not None:
+            continue  # TC110 names the token
+        if doc.kind == "python":
+            pinned = consumed(doc, ctx) if pinned is None else pinned
+            if s.sources & pinned:
+                continue  # TC171 reports the URI, credentials included
+        where = f" in '{s.key}'" if s.key else ""
+        yield Hit(f"credentials in URI{where} ({mask_uri_match(m)})", doc.path, s.key, s.line,
+                  s.column, value=s.text, secret=True)
+
+
 def check(doc: Document, ctx: LintContext) -> Iterator[Hit]:
+    if doc.kind in codestrings.KINDS:
+        yield from _in_code(doc, ctx)
+        return
     for node in doc.strings():
         if "@" not in node.value or credential_in_uri(node.value) is None:
             continue  # the cheap test first: then most values need no parsing

@@ -6,8 +6,10 @@ Looks at every scalar of every linted file (Hydra config, CI workflows and other
 for the formats providers publish: AWS access key ids, Databricks personal access tokens
 (`dapi...`), GitHub and GitLab tokens, Slack tokens and webhooks, Hugging Face tokens (`hf_...`),
 OpenAI and Anthropic keys, Google API keys, Azure storage account keys, private-key blocks,
-JWTs and bearer tokens, plus the policy's `token_patterns`. The message names the format and
-the key, never the token.
+JWTs and bearer tokens, plus the policy's `token_patterns`. Python sources and shell scripts
+are read too, their whole text (string literals, comments, and a file that does not parse), each
+token under the name its value is given to (`API_TOKEN = "..."`, `export HF_TOKEN=...`). The
+message names the format and the key, never the token.
 
 To give one finding per concern: a token inside the default of `${oc.env:VAR,DEFAULT}` is
 reported by TC104; a token under a secret-like key (`api_key: sk-...`) is reported here, not
@@ -30,17 +32,29 @@ databricks:
 ```
 """
 
+# trackcheck: ignore-file[TC110] reason="the Example above is a made-up token the rule must find"
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from trackcheck.findings import Severity
+from trackcheck.lint import codestrings
 from trackcheck.lint.context import LintContext
 from trackcheck.lint.document import Document
 from trackcheck.rule import Hit, Rule
 
 
+def _in_code(doc: Document, ctx: LintContext) -> Iterator[Hit]:
+    for t in codestrings.tokens(doc, ctx.policy):
+        where = f"'{t.key}'" if t.key else f"{doc.kind} source"
+        yield Hit(f"{t.kind} in {where}", doc.path, t.key, t.line, t.column, value=t.text,
+                  secret=True)
+
+
 def check(doc: Document, ctx: LintContext) -> Iterator[Hit]:
+    if doc.kind in codestrings.KINDS:
+        yield from _in_code(doc, ctx)
+        return
     for node in doc.scalars():
         # the cheap test first: most values hold no token, and then need no parsing
         found = ctx.token(node.value) and ctx.token(ctx.outside_env_defaults(doc, node))
