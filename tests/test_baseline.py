@@ -168,6 +168,41 @@ def test_baseline_holds_no_secret_value_nor_a_plain_hash_of_it(
     assert hashlib.sha256(uri.encode()).hexdigest()[:16] not in text
 
 
+@pytest.mark.parametrize("word", ["yaml", "mlflow", "secret", "config", "db"])
+def test_a_word_secret_leaves_path_and_key_and_fingerprint_as_they_are(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], word: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "config" / "db").mkdir(parents=True)
+    (tmp_path / "config" / "db" / f"{word}.yaml").write_text(f"{word}:\n  password: {word}\n")
+    (tmp_path / "docker-compose.yaml").write_text(
+        f"services:\n  {word}:\n    environment:\n      POSTGRES_PASSWORD: {word}\n")
+    rc, out, _ = _run(capsys, "lint", "--format", "json")
+    assert rc == 1
+    reported = {(f["rule"], f["path"], f["key"], f["fingerprint"])
+                for f in json.loads(out)["findings"]}
+    assert _run(capsys, "lint", "--write-baseline", "b.json")[0] == 0
+    entries = json.loads((tmp_path / "b.json").read_text("utf-8"))["findings"]
+    assert {(e["rule"], e["path"], e["key"], e["fingerprint"]) for e in entries} == reported
+    assert {(e["path"], e["key"]) for e in entries} == {
+        (f"config/db/{word}.yaml", f"{word}.password"),
+        ("docker-compose.yaml", f"services.{word}.environment.POSTGRES_PASSWORD"),
+    }
+    assert _run(capsys, "lint", "--baseline", "b.json")[0] == 0
+
+
+def test_render_scrubs_a_token_in_a_path_or_key_not_a_word() -> None:
+    def f(path: str, key: str) -> Finding:
+        return Finding("TC120", "unknown-run-tag", Severity.ERROR, "m", path, key, 1, 1, "cd" * 16)
+
+    text = baseline.render([f("config/yaml.yaml", f"tags.{TOKEN}"), f(f"{PASSWORD}.yaml", "yaml")],
+                           {"yaml", PASSWORD, TOKEN})
+    entries = json.loads(text)["findings"]
+    assert [(e["path"], e["key"]) for e in entries] == [
+        ("************.yaml", "yaml"), ("config/yaml.yaml", "tags.dapi************")]
+    assert [e["fingerprint"] for e in entries] == ["cd" * 16] * 2
+
+
 def test_hidden_findings_do_not_hide_new_ones_with_the_same_identity() -> None:
     def f(line: int) -> Finding:
         return Finding(

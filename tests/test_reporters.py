@@ -14,6 +14,7 @@ import pytest
 
 from tests.conftest import lint_text
 from trackcheck.cli import FORMATS, _all_rules
+from trackcheck.detect.redact import scrub_report
 from trackcheck.engine import Report
 from trackcheck.findings import Finding, Severity, fingerprint
 from trackcheck.reporters import REPORTERS
@@ -253,3 +254,33 @@ def test_text_registry_and_suppressed() -> None:
     assert shown[-2] == (
         "cfg/x.yaml:4:3: TC003 duplicate key 'x' [suppressed: inline: legacy \"reason\" <ok>]")
     assert shown[-1].endswith(", 1 suppressed in 2 files")
+
+
+# --- masking values, not words -------------------------------------------------------------------
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("which", REPORTS)
+def test_secrets_that_are_words_of_the_output_change_no_byte(fmt: str, which: str) -> None:
+    report = REPORTS[which]()
+    raw = render(fmt, report, True)
+    # every word the output holds (rule names and docs, severities, the format's own keys,
+    # paths, key paths, messages), each recorded as a secret
+    report.secrets = set(re.findall(r"[^\W\d_]{4,}", raw))
+    assert len(report.secrets) >= 3  # "error", "warning", "nothing" at least
+    assert render(fmt, scrub_report(report), True) == raw
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_secret_that_is_no_word_is_masked_in_every_field_but_rule_text(fmt: str) -> None:
+    secret, token = "Hunter2-Zq9!xT4#pL", "dapi" + "a4c123b1612dd272d1371c17149d4395"
+    report = registry_report()
+    report.findings = [replace(f, message=f"{f.message} {secret}", key=f"tags.{token}",
+                               path=f"{f.path}/{secret}") for f in report.findings]
+    report.summary["registry"] = f"https://u:{secret}@mlflow.example.com"
+    report.secrets = {secret, "prod", "aliases"}
+    out = render(fmt, scrub_report(report), True)
+    assert secret not in out and token not in out
+    assert ("dapi************" in out) is (fmt in ("json", "sarif", "junit"))  # those print keys
+    assert "'archived' and 'prod'" in out and "/fraud/3/************" in out
+    if fmt == "sarif":  # rule text is the rule's, never scrubbed
+        plain = json.loads(render(fmt, registry_report()))["runs"][0]["tool"]["driver"]["rules"]
+        assert json.loads(out)["runs"][0]["tool"]["driver"]["rules"] == plain

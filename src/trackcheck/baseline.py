@@ -27,7 +27,8 @@ def render(findings: Iterable[Finding], secrets: Iterable[str] = ()) -> str:
 
     ``rule``, ``path`` and ``key`` are there for the reviewer of the file; only the fingerprint
     decides. Secrets are scrubbed from the readable fields as from every other output (a key
-    path could hold one), which the fingerprint does not depend on.
+    path could hold a token), as values, not words: a secret that is a word (``password: yaml``)
+    leaves ``conf/db/yaml.yaml`` as it is. The fingerprint depends on neither.
     """
     clean = scrubber(secrets)  # the fields, not the JSON: a secret may be a word of the format
     entries = sorted((clean(f.path), f.rule, clean(f.key), f.fingerprint) for f in findings)

@@ -2,8 +2,10 @@
 
 import pytest
 
-from trackcheck.detect.redact import MASK, mask, mask_uri_match, scrub
+from trackcheck.detect.redact import MASK, mask, mask_uri_match, scrub, scrub_report, word_like
 from trackcheck.detect.uris import credential_in_uri
+from trackcheck.engine import Report
+from trackcheck.findings import Finding, Severity
 
 DAPI = "dapi" + "a4c123b1612dd272d1371c17149d4395"
 
@@ -65,3 +67,75 @@ def test_scrub_longest_first() -> None:
 def test_scrub_ignores_empty_and_tiny_values() -> None:
     assert scrub("a b c abc", ["", "a", "abc"]) == "a b c abc"  # under 4 characters: not scrubbed
     assert scrub("nothing here", []) == "nothing here"
+
+
+# --- masking values, not words -------------------------------------------------------------------
+@pytest.mark.parametrize(("value", "word"), [
+    ("secret", True), ("mlflow", True), ("yaml", True), ("password", True), ("MLflow", True),
+    ("mlflow-db", True), ("mlflow_server", True), ("correct horse", True), ("pässwört", True),
+    ("5000", True), ("123456", True), ("****", True),
+    ("hunter2", False), ("S3cr3t", False), ("12345678", False), ("Hunter2-Zq9!xT4#pL", False),
+    ("pässwörd-Ünïcode-42", False), (DAPI, False), ("mlflow2", False), ("p@ss", False),
+    ("postgresql://u:S3cr3t-Pw@db/x", False),
+])
+def test_word_like(value: str, word: bool) -> None:
+    assert word_like(value) is word
+
+
+@pytest.mark.parametrize(("text", "secret"), [
+    ("conf/db/mysql.yaml", "yaml"),
+    ("services.mlflow.environment.POSTGRES_PASSWORD", "mlflow"),
+    ("secret-like key 'db.password' holds a literal value", "secret"),
+    ("secret-like key 'db.password' holds a literal value", "password"),
+    ("3 error(s), 0 warning(s) in 12 files", "error"),
+    ("listening on 5000", "5000"),
+])
+def test_scrub_leaves_a_word_like_secret_in_other_text(text: str, secret: str) -> None:
+    assert scrub(text, [secret]) == text
+
+
+@pytest.mark.parametrize(("text", "secret", "scrubbed"), [
+    # 8 characters or more: masked wherever it sits, even inside other text
+    ("tags.Hunter2-Zq9!xT4#pL", "Hunter2-Zq9!xT4#pL", f"tags.{MASK}"),
+    ("x-Hunter2-Zq9!xT4#pLx", "Hunter2-Zq9!xT4#pL", f"x-{MASK}x"),
+    ("data/12345678.csv", "12345678", f"data/{MASK}.csv"),
+    # shorter: masked as a whole token, not as part of a longer name
+    ("conf/db01.yaml and db012", "db01", f"conf/{MASK}.yaml and db012"),
+    ("key S3cr3t, xS3cr3t", "S3cr3t", f"key {MASK}, xS3cr3t"),
+    ("a p@ss b", "p@ss", f"a {MASK} b"),
+])
+def test_scrub_masks_a_secret_that_is_no_word(text: str, secret: str, scrubbed: str) -> None:
+    assert scrub(text, [secret]) == scrubbed
+
+
+@pytest.mark.parametrize("text", [
+    f"conf/{DAPI}.yaml", f"tags.{DAPI}", "config/postgresql://u:S3cr3t-Pw@db/x.yaml",
+])
+def test_scrub_masks_a_token_shape_in_a_path_or_key_unrecorded(text: str) -> None:
+    out = scrub(text, ["yaml", "conf"])  # word-like secrets recorded: they change nothing here
+    assert DAPI not in out and "S3cr3t-Pw" not in out
+    assert out.startswith(("conf/", "tags.", "config/"))
+
+
+def _f(path: str, key: str, message: str, suppressed: str | None = None) -> Finding:
+    return Finding("TC111", "secret-literal", Severity.ERROR, message, path, key, 2, 13, "0" * 32,
+                   suppressed)
+
+
+def test_scrub_report_masks_fields_as_values_not_words() -> None:
+    report = Report(engine="lint", secrets={"yaml", "mlflow", "Hunter2-Zq9!xT4#pL", DAPI})
+    report.findings = [
+        _f("conf/db/yaml.yaml", "yaml.password", "secret-like key 'yaml.password' holds a literal"),
+        _f(f"conf/{DAPI}.yaml", "tags.Hunter2-Zq9!xT4#pL", "unknown run tag"),
+    ]
+    report.suppressed = [_f("docker-compose.yaml", "services.mlflow.environment.PW", "m",
+                            "inline: mlflow is a fixture, not Hunter2-Zq9!xT4#pL")]
+    report.summary = {"files": 3, "skipped": ["conf/yaml.txt", f"{DAPI}.txt"]}
+    out = scrub_report(report)
+    assert out.findings[0] == report.findings[0]  # every field as it was
+    assert (out.findings[1].path, out.findings[1].key) == ("conf/dapi************.yaml",
+                                                           f"tags.{MASK}")
+    assert out.suppressed[0].key == "services.mlflow.environment.PW"
+    assert out.suppressed[0].suppressed == f"inline: mlflow is a fixture, not {MASK}"
+    assert out.summary == {"files": 3, "skipped": ["conf/yaml.txt", "dapi************.txt"]}
+    assert report.findings[1].path == f"conf/{DAPI}.yaml"  # the report itself is left alone

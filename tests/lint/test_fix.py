@@ -165,8 +165,9 @@ NOT_FIXED = [
     ("TC150", "mlflow:\n  enabled: 'yes'\n", SNIPPET, "wrong type"),
     ("TC150", "_base: &b\n  run_name: x\nmlflow:\n  <<: *b\n  experment_name: y\n", SNIPPET,
      "merge"),
-    ("TC101", "jobs:\n  t:\n    env:\n      MLFLOW_TRACKING_URI: https://mlflow.example.com\n",
-     ".github/workflows/train.yaml", "not Hydra config"),
+    # outside every config root: plain YAML (a CI workflow's endpoint is no TC101 at all)
+    ("TC101", "mlflow:\n  tracking_uri: https://mlflow.example.com\n",
+     "settings/train.yaml", "not Hydra config"),
     ("TC111", "jobs:\n  t:\n    env:\n      DB_PASSWORD: hunter2hunter2\n",
      ".github/workflows/train.yaml", "not Hydra config"),
     ("TC111", "MLFLOW_TRACKING_PASSWORD=hunter2hunter2\n", ".env", "not Hydra config"),
@@ -181,10 +182,11 @@ def test_no_fix_where_none_is_right(fix: Fix, code: str, text: str, rel: str, re
     assert findings_for(code, before, rel), "the snippet must trip the rule"
     new, result = fix(text, rel)
     assert new == before
-    (outcome,) = [o for f in result.files for o in f.outcomes if o.finding.rule == code]
-    assert outcome.status == "unfixable"
-    assert reason in outcome.reason
-    assert "hunter2" not in outcome.reason
+    # an anchored value is reported at the anchor and where its alias is used: neither is fixed
+    outcomes = [o for f in result.files for o in f.outcomes if o.finding.rule == code]
+    assert outcomes and all(o.status == "unfixable" for o in outcomes)
+    assert any(reason in o.reason for o in outcomes)
+    assert all("hunter2" not in o.reason for o in outcomes)
 
 
 def test_a_referenced_misspelt_key_is_an_unsafe_rename(fix: Fix) -> None:
@@ -443,3 +445,70 @@ def test_graft_changes_the_fixed_line_and_keeps_the_rest(n: int, data: st.DataOb
 @given(lines, lines)
 def test_graft_of_a_faithful_rendering_is_the_fix(original: list[str], fixed: list[str]) -> None:
     assert graft(original, original, fixed) == fixed
+
+
+# --- the diff masks values, not words ------------------------------------------------------------
+def test_the_diff_masks_a_word_secret_where_it_sits_only(fix: Fix) -> None:
+    text = ("yaml:  # yaml\n"
+            "  password: yaml\n"
+            "  token: 'yaml'  # yaml\n"
+            "  auth: {user: yaml, password: yaml, secret: yaml}\n"
+            "  host: yaml.internal\n")
+    _, result = fix(text, "config/db/yaml.yaml")
+    out = result.diff()
+    assert out.startswith("--- a/config/db/yaml.yaml\n+++ b/config/db/yaml.yaml\n@@ -1,5 +1,5 @@\n")
+    assert out.splitlines()[3:8] == [
+        " yaml:  # yaml",
+        "-  password: ************",
+        "-  token: '************'  # yaml",
+        "-  auth: {user: yaml, password: ************, secret: ************}",
+        "+  password: ${oc.env:PASSWORD}",
+    ]
+    assert out.endswith("   host: yaml.internal\n")
+
+
+@pytest.mark.parametrize(("text", "kept"), [
+    ("db:\n  password: |\n    correct horse\n    battery staple\n  horse: 1\n", "   horse: 1\n"),
+    ("db:\n  password: correct horse\n    battery staple\n  staple: 1\n", "   staple: 1\n"),
+    ("db:\n  password: 'correct\n    horse'\n  horse: 1\n", "   horse: 1\n"),
+    ("- password: >\n    correct horse\n  horse: 1\n", "   horse: 1\n"),
+    ("passwords:\n- >\n  correct horse\n- battery\nhorse: 1\n", " horse: 1\n"),
+])
+def test_the_diff_masks_every_line_of_a_multi_line_word_secret(fix: Fix, text: str,
+                                                               kept: str) -> None:
+    _, result = fix(text)
+    out = result.diff()
+    removed = [line for line in out.splitlines() if line.startswith("-")
+               and not line.startswith("---")]
+    assert len(removed) >= 2 and all(line.rstrip().endswith("************") for line in removed)
+    for word in ("correct", "battery"):
+        assert word not in out
+    assert out.endswith(kept)  # the same word as a key, unmasked
+
+
+def test_a_hunk_that_touches_no_secret_applies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    cfg = tmp_path / "config" / "mlflow"
+    cfg.mkdir(parents=True)
+    text = "experment_name: mlflow\nmlflow: 1\na: 2\nb: 3\nc: 4\nd: 5\npassword: mlflow\n"
+    (cfg / "mlflow.yaml").write_text(text)
+    assert main(["lint", "config", "--diff"]) == 1
+    patch = capsys.readouterr().out
+    assert "\n mlflow: 1\n" in patch and "************" not in patch
+    (tmp_path / "fix.patch").write_text(patch)
+    subprocess.run(["git", "apply", "fix.patch"], cwd=tmp_path, check=True, capture_output=True)
+    assert (cfg / "mlflow.yaml").read_text() == text.replace("experment", "experiment")
+
+
+def test_the_diff_masks_a_value_used_through_an_alias_at_its_anchor(fix: Fix) -> None:
+    text = ("pw_default: &pw yaml\nexperment_name: yaml\nother: &t 'S3cr3t-but-long'\n"
+            "register:\n  password: *pw\n  token: *t\n")
+    _, result = fix(text, "config/mlflow/x.yaml", unsafe=False)
+    assert result.diff().splitlines()[3:8] == [
+        " pw_default: &pw ************",
+        "-experment_name: yaml",
+        "+experiment_name: yaml",
+        " other: &t '************'",
+        " register:",
+    ]

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from trackcheck.detect.tokens import KNOWN_TOKENS
 from trackcheck.detect.uris import credential_in_uri
+
+if TYPE_CHECKING:  # detect/ is below the engine: the report is only read, never imported
+    from trackcheck.engine import Report
+    from trackcheck.findings import Finding
 
 # prefixes that identify a token's kind without revealing any of its secret part
 _SAFE_PREFIXES = (
@@ -35,21 +41,52 @@ def mask_uri_match(m: re.Match[str]) -> str:
     return f"{m.group('scheme')}://{m.group('user')}:****@{m.group('host')}"
 
 
+def word_like(value: str) -> bool:
+    """Whether a secret reads as a word of a path, key path, message or format: letters only
+    (``secret``, ``mlflow``, ``MLflow``, ``mlflow-db``, ``correct horse``), or shorter than 8
+    characters and of one character class (``5000``, ``****``). Such a secret is masked only
+    where it is known to be the value, never as a substring of other text."""
+    v = value.strip()
+    if _WORDS.fullmatch(v):
+        return True
+    if len(v) >= 8:
+        return False
+    return v.isdigit() or not any(c.isalnum() or c.isspace() for c in v)
+
+
+# letter runs joined by the separators names use; ``[^\W\d_]`` is a letter in any script
+_WORDS = re.compile(r"[^\W\d_]+(?:[-_. ][^\W\d_]+)*")
+_SHORT = 8  # a secret this long or longer is masked inside other text too
+
+
 def scrub(text: str, secrets: Iterable[str]) -> str:
     """Last line of defence: replace any secret that still reached rendered output."""
     return scrubber(secrets)(text)
 
 
 def scrubber(secrets: Iterable[str]) -> Callable[[str], str]:
-    """``scrub`` for many texts and one set of secrets. Besides the secrets the rules recorded,
-    it masks whatever has the shape of one (a known token format, a URI's password), recorded
-    or not: a token can sit where no rule looks (a key, a tag value with TC110 not selected)."""
-    ordered = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
+    """``scrub`` for many texts and one set of secrets: masking values, not words.
+
+    Rules never write a value into a message, so a recorded secret that still shows in a path,
+    key path, message or summary either got there by mistake or is a word that happens to be
+    equal to the secret (``password: yaml`` in ``conf/db/yaml.yaml``). A word-like secret (see
+    ``word_like``) is therefore left alone here: it is masked only where a value is known to sit
+    (``--diff`` lines, by position). Any other secret is masked: anywhere when it is 8 characters
+    or longer (a collision with a word is then practically impossible), as a whole token when
+    shorter (``db01`` masks ``db01`` but not ``db012``). Besides the recorded secrets it masks
+    whatever has the shape of one (a known token format, a URI's password), recorded or not and
+    wherever it sits: a token can sit where no rule looks (a key, a file name, a tag value with
+    TC110 not selected), and there it is a secret, not a word.
+    """
+    kept = {s for s in secrets if s and len(s) >= 4 and not word_like(s)}
+    ordered = sorted(kept, key=len, reverse=True)
+    short = {s: _whole(s) for s in ordered if len(s) < _SHORT}
 
     def run(text: str) -> str:
         for s in ordered:
             if s in text:
-                text = text.replace(s, mask(s))
+                rx, shown = short.get(s), mask(s)
+                text = rx.sub(lambda _, m=shown: m, text) if rx else text.replace(s, shown)
         if len(text) >= 16:  # the shortest known token format
             for _, rx in KNOWN_TOKENS:
                 text = rx.sub(lambda m: mask(m.group(0)), text)
@@ -60,3 +97,33 @@ def scrubber(secrets: Iterable[str]) -> Callable[[str], str]:
         return text
 
     return run
+
+
+def _whole(secret: str) -> re.Pattern[str]:
+    """``secret`` where it is a whole token: not continued by a letter or digit on either side
+    (an edge of the secret that is not a letter or digit needs no boundary there)."""
+    left = r"(?<![^\W_])" if secret[0].isalnum() else ""
+    right = r"(?![^\W_])" if secret[-1].isalnum() else ""
+    return re.compile(left + re.escape(secret) + right)
+
+
+def scrub_report(report: Report) -> Report:
+    """The report with secrets masked in every field a reporter prints. Masking fields, not the
+    rendered text, never touches the format's own words (a password ``error`` must not turn
+    ``"severity": "error"`` into a mask) and sees each value before JSON or XML escapes it.
+    Rule text (names, help, docs) is not the report's and is never touched."""
+    clean = scrubber(report.secrets)
+
+    def one(f: Finding) -> Finding:
+        why = None if f.suppressed is None else clean(f.suppressed)
+        return replace(f, message=clean(f.message), path=clean(f.path), key=clean(f.key),
+                       suppressed=why)
+
+    def value(v: object) -> object:
+        if isinstance(v, str):
+            return clean(v)
+        return [value(x) for x in v] if isinstance(v, list) else v
+
+    return replace(report, findings=[one(f) for f in report.findings],
+                   suppressed=[one(f) for f in report.suppressed],
+                   summary={k: value(v) for k, v in report.summary.items()})

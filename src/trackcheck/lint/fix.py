@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from trackcheck.detect.keys import key_words
-from trackcheck.detect.redact import mask, scrub
+from trackcheck.detect.redact import mask, scrubber
 from trackcheck.detect.uris import parse_model_uri
 from trackcheck.engine import Report
 from trackcheck.findings import Finding, fingerprint
@@ -42,6 +42,10 @@ from trackcheck.rule import Hit
 
 _ENV_VAR = re.compile(r"[A-Z_][A-Z0-9_]*")
 _INDEX = re.compile(r"\[(\d+)\]")
+# where a secret sits on a line: (1-based column, value); the value "" masks the rest of the line
+Span = tuple[int, str]
+_ANCHOR = re.compile(r"(?<![^\s\[{,])&([^\s,\[\]{}]+)")
+_ALIAS = re.compile(r"\*([^\s,\[\]{}]+)")
 
 
 def available() -> bool:
@@ -299,8 +303,9 @@ class _Fixing:
     def _hydra_texts(self) -> list[str]:
         if self._texts is None:
             paths = {t.path for t in self.targets if t.kind == "hydra"}
-            root = Path(self.policy.config_root)
-            if root.is_dir():
+            for root in map(Path, self.policy.config_roots):
+                if not root.is_dir():
+                    continue
                 for base, dirs, files in os.walk(root):
                     dirs[:] = [d for d in dirs if not d.startswith(".")]
                     paths.update(Path(base) / f for f in files if f.endswith((".yaml", ".yml")))
@@ -325,9 +330,9 @@ class FileFix:
     old: str = ""
     new: str = ""
     outcomes: list[Outcome] = field(default_factory=list)
-    # secret positions, 1-based line -> (column, value), in the old and the new text
-    old_secrets: dict[int, tuple[int, str]] = field(default_factory=dict)
-    new_secrets: dict[int, tuple[int, str]] = field(default_factory=dict)
+    # where secrets sit in the old and the new text (see ``_secret_spans``)
+    old_secrets: dict[int, list[Span]] = field(default_factory=dict)
+    new_secrets: dict[int, list[Span]] = field(default_factory=dict)
     encoding: tuple[bool, bool] = (False, False)  # (BOM, CRLF) of the file as read
 
     @property
@@ -348,8 +353,10 @@ class FixResult:
         return [f for f in self.files if f.changed]
 
     def diff(self) -> str:
-        """Unified diff of every changed file, secrets masked on both sides."""
-        return "".join(_diff(f, self.secrets) for f in self.changed)
+        """Unified diff of every changed file, secrets masked on both sides. A hunk that shows
+        a secret is for review, not for ``git apply``; every other hunk applies as printed."""
+        clean = scrubber(self.secrets)
+        return "".join(_diff(f, clean) for f in self.changed)
 
     def write(self) -> list[str]:
         """Write the fixed files in place (no backup, no temporary copy); errors, one line each."""
@@ -500,7 +507,7 @@ def _fix_file(target: Target, found: list[Finding], policy: Policy, ctx: LintCon
     ff.new = _merge(work, base, _dump(y, tree))
     if not work.endswith("\n") and ff.new.endswith("\n") and not ff.new.endswith("\n\n"):
         ff.new = ff.new[:-1]
-    new_doc = build(target.rel, target.kind, ff.new, config_root=policy.config_root,
+    new_doc = build(target.rel, target.kind, ff.new, config_root=policy.root_of(target.rel),
                     max_depth=policy.max_depth, max_nodes=policy.max_nodes)
     ff.new_secrets = _secret_spans(new_doc, ctx, secrets)
     return ff
@@ -558,25 +565,62 @@ def _locate(tree: Any, key: str, node: Node) -> tuple[Any, Any] | None:
     return None
 
 
-def _secret_spans(doc: Document, ctx: LintContext, secrets: set[str]) -> dict[int, tuple[int, str]]:
-    """Where the secrets of a document sit (line → column, value), whatever rules are selected;
-    their values and their quoted forms join ``secrets``."""
-    spans: dict[int, tuple[int, str]] = {}
+def _secret_spans(doc: Document, ctx: LintContext, secrets: set[str]) -> dict[int, list[Span]]:
+    """Where the secrets of a document sit (1-based line → spans), whatever rules are selected;
+    their values and their quoted forms join ``secrets``. The diff masks a secret where it sits,
+    so a secret that is also a word (``password: yaml``) leaves the word elsewhere alone."""
+    spans: dict[int, list[Span]] = {}
+    text = doc.text or ""
+    lines = text.split("\n")  # YAML's line breaks, as the hits' line numbers count them
+    scalars = {(n.line, n.column): n for n in doc.nodes if n.is_scalar}
+    anchors: dict[str, list[tuple[int, int]]] = {}
+    for n, line in enumerate(lines if "&" in text else (), 1):
+        for m in _ANCHOR.finditer(line) if "&" in line else ():
+            anchors.setdefault(m.group(1), []).append((n, m.start() + 1))
     for rule in RULES:
         for h in rule.check(doc, ctx):
-            if not (h.secret and h.value):
+            if not (h.secret and h.value) or h.line is None:
                 continue
             v = h.value
             secrets.update({v, json.dumps(v)[1:-1], v.replace("'", "''")})
             # a value written over several lines (block or folded plain scalar) shows in pieces
             secrets.update(p for p in v.split() if len(p) >= 4)
-            node = _lint_node(doc, h)
-            if node is not None and node.line not in spans:
-                spans[node.line] = (node.column, v)
-                # a quoted value's later lines may cut a word anywhere (``"hunt\`` / ``er2"``)
-                for n in range(node.line + 1, _quoted_end(doc.text or "", node) + 1):
-                    spans.setdefault(n, (1, v))
+            pos = (h.line, h.column or 1)
+            alias = _ALIAS.match(lines[h.line - 1], pos[1] - 1) if h.line <= len(lines) else None
+            if alias:  # a value used through ``*name`` sits at its anchor, the last one before
+                pos = max((a for a in anchors.get(alias.group(1), ()) if a < pos), default=pos)
+            at = spans.setdefault(pos[0], [])
+            if (pos[1], v) in at:
+                continue
+            at.append((pos[1], v))
+            node = scalars.get(pos)
+            if node is not None:
+                for n, col in _more_lines(text, lines, node, v):
+                    spans.setdefault(n, []).append((col, ""))
     return spans
+
+
+def _more_lines(text: str, lines: list[str], node: Node, value: str) -> Iterator[tuple[int, int]]:
+    """The later lines of a value written over several lines, each with the column its text
+    starts at: a quoted value's lines up to its closing quote (they may cut a word anywhere,
+    ``"hunt\\`` / ``er2"``), a block or multi-line plain value's more indented lines."""
+    first = lines[node.line - 1] if 0 < node.line <= len(lines) else ""
+    if node.style in ("'", '"'):
+        for n in range(node.line + 1, min(_quoted_end(text, node), len(lines)) + 1):
+            yield n, len(lines[n - 1]) - len(lines[n - 1].lstrip(" \t")) + 1
+        return
+    if node.style not in ("|", ">") and value in first:
+        return
+    # the rest is indented more than the key that holds the value, or than the list item's dash
+    base = node.key_column - 1 if node.key_column else len(first) - len(first.lstrip(" "))
+    for n in range(node.line + 1, len(lines) + 1):
+        body = lines[n - 1].lstrip(" ")
+        if not body.strip():
+            continue
+        indent = len(lines[n - 1]) - len(body)
+        if indent <= base:
+            return
+        yield n, indent + 1
 
 
 def _quoted_end(text: str, node: Node) -> int:
@@ -706,34 +750,44 @@ def _to_original(a: list[tuple[str, int, int, int, int]], i: int, *, start: bool
 
 
 # --- the diff ----------------------------------------------------------------------------------
-def _masked(line: str, spans: dict[int, tuple[int, str]], n: int, secrets: set[str]) -> str:
-    """A diff line with any secret on it masked: by position first, then by value."""
+def _masked(line: str, spans: Iterable[Span], clean: Callable[[str], str]) -> str:
+    """A diff line with its secrets masked where they sit, then scrubbed as every output is
+    (a word-like secret elsewhere on the line is a word: ``yaml: {password: yaml}``)."""
     end = "\n" if line.endswith("\n") else ""
     line = line[: len(line) - len(end)]
-    span = spans.get(n)
-    if span is not None:
-        col, value = span
-        if value in line:
-            line = line.replace(value, mask(value))
+    for col, value in sorted(spans, reverse=True):  # right to left: columns stay true
+        i = col - 1
+        q = line[i : i + 1]
+        inner = value.replace("'", "''") if q == "'" else value
+        if value and line.startswith(value, i):
+            line = line[:i] + mask(value) + line[i + len(value) :]
+        elif value and q in ("'", '"') and line.startswith(q + inner + q, i):
+            line = line[: i + 1] + mask(value) + line[i + 1 + len(inner) :]
+        elif value and value in line[i:]:  # after an anchor or tag, inside a command line
+            j = line.index(value, i)
+            line = line[:j] + mask(value) + line[j + len(value) :]
         else:  # written with escapes or over several lines: mask from where the value starts
-            line = line[: col - 1] + mask(value)
-    return scrub(line, secrets) + end
+            line = line[:i] + mask(value)
+    return clean(line) + end
 
 
-def _diff(ff: FileFix, secrets: set[str]) -> str:
+def _diff(ff: FileFix, clean: Callable[[str], str]) -> str:
+    """The file's unified diff. Headers name the file as it is (masked only where a token sits
+    in its name); secrets are masked in the content lines, on both sides."""
     old, new = ff.old.splitlines(True), ff.new.splitlines(True)
-    out = [f"--- a/{ff.target.rel}\n", f"+++ b/{ff.target.rel}\n"]
+    rel = clean(ff.target.rel)
+    out = [f"--- a/{rel}\n", f"+++ b/{rel}\n"]
     for group in SequenceMatcher(None, old, new, autojunk=False).get_grouped_opcodes(3):
         i1, i2, j1, j2 = group[0][1], group[-1][2], group[0][3], group[-1][4]
         out.append(f"@@ -{_range(i1, i2)} +{_range(j1, j2)} @@\n")
         for tag, a1, a2, b1, b2 in group:
             if tag == "equal":
-                out.extend(" " + _eol(_masked(old[k], ff.old_secrets, k + 1, secrets))
+                out.extend(" " + _eol(_masked(old[k], ff.old_secrets.get(k + 1, ()), clean))
                            for k in range(a1, a2))
                 continue
-            out.extend("-" + _eol(_masked(old[k], ff.old_secrets, k + 1, secrets))
+            out.extend("-" + _eol(_masked(old[k], ff.old_secrets.get(k + 1, ()), clean))
                        for k in range(a1, a2))
-            out.extend("+" + _eol(_masked(new[k], ff.new_secrets, k + 1, secrets))
+            out.extend("+" + _eol(_masked(new[k], ff.new_secrets.get(k + 1, ()), clean))
                        for k in range(b1, b2))
     return "".join(out)
 
