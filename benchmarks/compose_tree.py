@@ -26,7 +26,8 @@ def per_file(policy, repeat: int) -> list[float]:  # type: ignore[no-untyped-def
     times = []
     for _ in range(repeat):
         t = time.perf_counter()
-        lint(discover(["config"], policy, REPO)[0], policy)
+        found = discover(["config"], policy, REPO)
+        lint(found.targets, found.policy)
         times.append(time.perf_counter() - t)
     return times
 
@@ -39,11 +40,15 @@ def composed(policy, repeat: int) -> tuple[list[float], list[tuple[str, float]],
 
     import_s = time.perf_counter() - t
     from trackcheck.lint import compose
+    from trackcheck.lint.compose import compositions
     from trackcheck.lint.discover import discover
     from trackcheck.lint.runner import lint
+    from trackcheck.policy import Entrypoint
 
+    # a bare --compose composes the config as committed; the sweep is what a policy asks for
+    policy = policy.model_copy(update={"entrypoints": [Entrypoint(config="config", sweep="all")]})
     each: list[tuple[str, float]] = []
-    original = compose._one
+    original = compositions._one
 
     def timed(session, entry, overrides, ctx, out):  # type: ignore[no-untyped-def]
         t0 = time.perf_counter()
@@ -52,18 +57,19 @@ def composed(policy, repeat: int) -> tuple[list[float], list[tuple[str, float]],
         finally:
             each.append((" ".join(overrides) or "(no overrides)", time.perf_counter() - t0))
 
-    compose._one = timed  # type: ignore[assignment]
+    compositions._one = timed  # type: ignore[assignment]
     totals = []
     try:
         for _ in range(repeat):
             each.clear()
             t = time.perf_counter()
             entries = compose.plan(policy, ["config"], [], REPO)
-            report = lint(discover(["config"], policy, REPO)[0], policy, compose=entries)
+            found = discover(["config"], policy, REPO)
+            report = lint(found.targets, found.policy, compose=entries)
             totals.append(time.perf_counter() - t)
             assert report.findings == [], [f.message for f in report.findings]
     finally:
-        compose._one = original  # type: ignore[assignment]
+        compositions._one = original  # type: ignore[assignment]
     return totals, list(each), import_s
 
 

@@ -2,12 +2,15 @@
 and its *Use instead* does not, linted as ``config/snippet.yaml`` with the default policy.
 
 A rule whose subject is not a Hydra snippet is listed in ``ELSEWHERE`` with the reason and the
-file its examples are linted as; nothing is skipped.
+file its examples are linted as (or how: ``--compose``); nothing is skipped.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import re
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -15,11 +18,16 @@ import yaml
 
 import trackcheck.lint.rules as rules_pkg
 from tests.conftest import codes, lint_text
+from trackcheck.engine import Selection
+from trackcheck.lint.discover import classify
 from trackcheck.lint.rules import RULES
+from trackcheck.lint.runner import lint
+from trackcheck.policy import load_policy
 from trackcheck.rule import REQUIRED_SECTIONS, Rule, doc_sections
 
 SNIPPET = "config/snippet.yaml"
 FILE_NAMES = "<file names>"
+COMPOSED = "<composed>"
 # code -> (the file the examples are linted as, or FILE_NAMES; the fence language; why)
 ELSEWHERE: dict[str, tuple[str, str, str]] = {
     "TC160": (FILE_NAMES, "yaml",
@@ -29,9 +37,12 @@ ELSEWHERE: dict[str, tuple[str, str, str]] = {
               "its examples are CI workflows, which are not Hydra config (`${{ ... }}` is "
               "GitHub's syntax, an interpolation error in Hydra config)"),
     "TC171": ("src/train.py", "python", "its subject is Python source, not YAML"),
+    "TC006": (COMPOSED, "yaml",
+              "its subject is a composition, not a file: each example is the primary config "
+              "config/config.yaml of a tree of its own, linted with `--compose config`"),
 }
-# SPEC: "warnings: TC005, TC140, TC141, TC150; the rest are errors"
-WARNINGS = {"TC005", "TC140", "TC141", "TC150"}
+# SPEC: "warnings: TC005, TC140, TC141, TC150; the rest are errors"; its catalog: TC006 warns
+WARNINGS = {"TC005", "TC006", "TC140", "TC141", "TC150"}
 
 
 def ids(rule: Rule) -> str:
@@ -49,6 +60,8 @@ def tripped(rule: Rule, section: str) -> list[tuple[str, list[str]]]:
     """(file linted, codes it trips) for each file the section's example stands for."""
     text = block(rule, section)
     where = ELSEWHERE.get(rule.code, (SNIPPET, "yaml", ""))[0]
+    if where == COMPOSED:
+        return [("config/config.yaml with --compose config", composed(text))]
     if where != FILE_NAMES:
         return [(where, codes(text, where))]
     names = yaml.safe_load(text)
@@ -57,6 +70,35 @@ def tripped(rule: Rule, section: str) -> list[tuple[str, list[str]]]:
     # a harmless body: the file's name is the subject, not what it holds
     return [(name, [f.rule for f in lint_text("# local settings\n", name).findings])
             for name in names]
+
+
+def composed(text: str) -> list[str]:
+    """The codes ``text`` trips as the primary config of a tree of its own, linted with
+    ``--compose config`` and the default policy."""
+    # TC006's Example selects an option of a plugin that must not be installed here
+    assert not _installed("hydra_plugins.hydra_colorlog"), "uninstall hydra-colorlog for TC006"
+    base = Path(tempfile.mkdtemp(prefix="tc-"))
+    (base / "config").mkdir()
+    (base / "config" / "config.yaml").write_text(text, "utf-8")
+    old = os.getcwd()
+    os.chdir(base)
+    try:
+        from trackcheck.lint import compose
+
+        policy = load_policy("default")[0]
+        target = classify("config/config.yaml", policy)
+        assert target is not None
+        entries = compose.plan(policy, ["config"], [], base)
+        return [f.rule for f in lint([target], policy, Selection(), entries).findings]
+    finally:
+        os.chdir(old)
+
+
+def _installed(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:  # not even its parent package
+        return False
 
 
 @pytest.mark.parametrize("rule", RULES, ids=ids)
