@@ -11,7 +11,8 @@ $(BIN)/python:
 
 setup: $(BIN)/python
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e ".[registry,hydra,dev]"
+	@echo "installing trackcheck with its registry, hydra and dev extras into $(VENV) (about two minutes the first time) ..."
+	$(BIN)/python -m pip install --progress-bar on -e ".[registry,hydra,dev]"
 
 demo: setup
 	MLFLOW_DISABLE_TELEMETRY=true $(BIN)/python -m trackcheck.demo
