@@ -266,6 +266,9 @@ CHAIN_FAIL = [
      "config/mlflow/default.yaml", 2),
     ("tracking_uri: ${paths.uri}\n", "root: /srv\nuri: ${paths.root}/mlruns\n",
      "config/paths/default.yaml", 2),
+    # URI keys by word, as per file: a kebab key and an env-style name reach a literal too
+    ("tracking-uri: ${paths.uri}\n", "uri: http://10.0.0.5:5000\n", "config/paths/default.yaml", 1),
+    ("MLFLOW_TRACKING_URI: ${paths.uri}\n", "uri: databricks\n", "config/paths/default.yaml", 1),
 ]
 CHAIN_PASS = [
     ("tracking_uri: ${paths.uri}\n", "uri: ${oc.env:MLFLOW_TRACKING_URI}\n"),

@@ -59,7 +59,8 @@ def _check_names(c: Composed, ctx: LintContext) -> Iterator[tuple[str, Document,
 def _check_uri_chains(c: Composed, ctx: LintContext) -> Iterator[tuple[str, Document, Hit]]:
     """A tracking/registry URI key that is a pure reference, followed to the value it ends at."""
     for segs, value in walk(c.root):
-        if not segs or str(segs[-1]) not in ctx.policy.uri_keys or not isinstance(value, str):
+        if not segs or not isinstance(value, str) or isinstance(segs[-1], int) \
+                or not ctx.uri_key(".".join(str(s) for s in segs)):
             continue
         hops: list[Segs] = []
         at, cur = segs, value

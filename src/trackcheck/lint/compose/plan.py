@@ -94,10 +94,7 @@ def _primary(config: str, config_dir: str, cwd: Path) -> tuple[str, str]:
 
 def _default_config_dir(policy: Policy) -> str:
     """Where entrypoints are composed from unless they say: the policy's first config root."""
-    roots = getattr(policy, "config_roots", None)
-    if roots:
-        return str(roots[0])
-    return getattr(policy, "config_root", None) or "config"
+    return policy.first_root
 
 
 def plan(policy: Policy, configs: Sequence[str], overrides: Sequence[str],
