@@ -196,10 +196,23 @@ class Policy(_Model):
         return s.severity if s and s.severity else default
 
     def ignored_for_path(self, code: str, path: str) -> bool:
-        return any(
-            fnmatch.fnmatch(path, pattern) and any(code.startswith(c) for c in codes)
-            for pattern, codes in self.per_path_ignores.items()
-        )
+        return any(code.startswith(c) for c in self._ignored_prefixes(path))
+
+    @cached_property
+    def _ignore_memo(self) -> dict[str, tuple[str, ...]]:
+        return {}
+
+    def _ignored_prefixes(self, path: str) -> tuple[str, ...]:
+        """The code prefixes ``per_path_ignores`` gives a path: asked once per rule and finding,
+        the globs are matched once per path."""
+        memo = self._ignore_memo
+        found = memo.get(path)
+        if found is None:
+            found = tuple(c for pattern, codes in self.per_path_ignores.items()
+                          if fnmatch.fnmatch(path, pattern) for c in codes)
+            if len(memo) < 100_000:
+                memo[path] = found
+        return found
 
     @cached_property
     def _token_res(self) -> list[tuple[str, re.Pattern[str]]]:

@@ -7,6 +7,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from trackcheck.lint.discover import UsageError, classify, discover, rel_posix
 from trackcheck.policy import Policy, load_policy
@@ -226,3 +228,37 @@ def test_rel_posix(tmp_path: Path) -> None:
     assert rel_posix(tmp_path / "a" / "b.yaml", tmp_path) == "a/b.yaml"
     assert rel_posix(tmp_path / "a" / ".." / "b.yaml", tmp_path) == "b.yaml"
     assert rel_posix(tmp_path / "b.yaml", tmp_path / "sub") == "../b.yaml"
+
+
+# --- path globs: one compiled regex agrees with fnmatch and PurePosixPath.match ---------------
+def _reference_matches(rel: str, patterns: list[str]) -> bool:
+    """The per-pattern reading the compiled regex stands for (fnmatch, then PurePath.match)."""
+    import fnmatch
+    from pathlib import PurePosixPath
+
+    pp = PurePosixPath(rel)
+    for pat in patterns:
+        if fnmatch.fnmatchcase(rel, pat) or pp.match(pat):
+            return True
+        if pat.endswith("/**") and (rel + "/").startswith(pat[:-2]):
+            return True
+        if pat.startswith("**/") and fnmatch.fnmatchcase(pp.name, pat[3:]):
+            return True
+    return False
+
+
+_SEGMENTS = ["k8s", "ops", ".github", "workflows", "ci.yml", "docker-compose.yml", "compose.yaml",
+             "charts", "a.yaml", ".env", ".env.prod", "id_rsa", "x.pem", "policies", "helm",
+             "service-account-1.json", "deploy", "values.yaml", ".gitlab-ci.yml", "action.yml"]
+
+
+@given(st.lists(st.sampled_from(_SEGMENTS), min_size=1, max_size=4))
+@settings(max_examples=300, deadline=None)
+def test_compiled_globs_agree_with_fnmatch(segments: list[str]) -> None:
+    from trackcheck.lint.discover import _matches
+
+    policy = load_policy("default")[0]
+    rel = "/".join(segments)
+    for patterns in (policy.non_hydra_yaml, policy.deploy_files, policy.secret_files,
+                     ["[!.]*.yaml", "ops/?8s/*", "/k8s/*"]):
+        assert _matches(rel, patterns) == _reference_matches(rel, patterns), (rel, patterns)

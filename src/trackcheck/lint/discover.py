@@ -7,12 +7,13 @@ the same way; files given are linted as given (pre-commit passes them), git-igno
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import re
+import stat
 import subprocess
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from functools import lru_cache
+from pathlib import Path
 
 from trackcheck.lint import roots as roots_mod
 from trackcheck.lint.roots import Root
@@ -60,15 +61,49 @@ def rel_posix(p: Path, cwd: Path) -> str:
 
 
 def _matches(rel: str, patterns: list[str]) -> bool:
-    pp = PurePosixPath(rel)
+    """Whether a POSIX path matches one of the policy's path globs: as ``fnmatch`` on the whole
+    path (``*`` crosses ``/``), as ``PurePosixPath.match`` (from the right, component by
+    component), ``dir/**`` as everything below ``dir``, ``**/name`` as a name anywhere."""
+    return _glob_rx(tuple(patterns)).search(rel) is not None
+
+
+@lru_cache(maxsize=64)
+def _glob_rx(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    """One compiled regex for a policy's globs: a tree of thousands of files is classified with
+    one search per file, not one ``fnmatch`` per file and pattern."""
+    alts = []
     for pat in patterns:
-        if fnmatch.fnmatch(rel, pat) or pp.match(pat):
-            return True
-        if pat.endswith("/**") and (rel + "/").startswith(pat[:-2]):
-            return True
-        if pat.startswith("**/") and fnmatch.fnmatch(pp.name, pat[3:]):
-            return True
-    return False
+        alts.append("^" + _glob_part(pat, crossing=True) + "$")
+        parts = pat.split("/")
+        anchor = "^/" if pat.startswith("/") else "(?:^|/)"  # an absolute glob: absolute paths
+        alts.append(anchor + "/".join(_glob_part(c, crossing=False) for c in parts if c) + "$")
+        if pat.endswith("/**"):
+            alts.append("^" + re.escape(pat[:-3]) + "(?:/|$)")
+        if pat.startswith("**/"):
+            alts.append("(?:^|/)" + _glob_part(pat[3:], crossing=False) + "$")
+    return re.compile("|".join(f"(?:{a})" for a in alts) or "(?!)")
+
+
+def _glob_part(glob: str, *, crossing: bool) -> str:
+    """A glob as a regex: ``*`` and ``?`` cross ``/`` only when ``crossing`` (fnmatch)."""
+    star, one = (".*", ".") if crossing else ("[^/]*", "[^/]")
+    out, i = [], 0
+    while i < len(glob):
+        c = glob[i]
+        if c == "*":
+            out.append(star)
+        elif c == "?":
+            out.append(one)
+        elif c == "[" and "]" in glob[i + 2:]:
+            j = glob.index("]", i + 2)
+            body = glob[i + 1:j]
+            body = "^" + body[1:] if body.startswith("!") else body
+            out.append("[" + body.replace("\\", "\\\\") + "]")
+            i = j
+        else:
+            out.append(re.escape(c))
+        i += 1
+    return "".join(out)
 
 
 # lightning-hydra-template's run directories: ``logs/<task>/runs/<date>_<time>/``,
@@ -114,33 +149,33 @@ def classify(rel: str, policy: Policy) -> Target | None:
     """Kind of a file by its path, or None when trackcheck has nothing to say about it. YAML is
     Hydra config under a config root (``policy.config_roots``; without any, the conventional
     names), and plain YAML elsewhere."""
-    name = PurePosixPath(rel).name
+    found = kind_of(rel, policy)
+    return None if found is None else Target(Path(rel), rel, *found)
+
+
+def kind_of(rel: str, policy: Policy) -> tuple[str, bool] | None:
+    """(kind, whether the file itself is a secret file) of a POSIX path, or None."""
+    name = rel.rsplit("/", 1)[-1]
     if name.lower().endswith(_YAML):
         if _LOCK_FILE.search(name):
-            kind = "generated"
-        elif (hydra_output(rel) or _matches(rel, policy.non_hydra_yaml)
-              or policy.root_of(rel) is None):
+            return "generated", False
+        if (hydra_output(rel) or _matches(rel, policy.non_hydra_yaml)
+                or policy.root_of(rel) is None):
             # outside the config trees, or Hydra's saved run config: YAML, not config to compose
-            kind = "yaml"
-        else:
-            kind = "hydra"
-        return Target(Path(rel), rel, kind, False)
+            return "yaml", False
+        return "hydra", False
     if name in ENV_TEMPLATES:
-        return Target(Path(rel), rel, "env", False)
-    if any(fnmatch.fnmatch(name, pat) for pat in policy.secret_files):
+        return "env", False
+    if _glob_rx(tuple(policy.secret_files)).search(name) is not None:
         if name == ".env" or name.startswith(".env."):
-            kind = "env"
-        elif name == ".databrickscfg":
-            kind = "ini"
-        elif name in (".netrc", "_netrc"):
-            kind = "netrc"
-        else:
-            kind = "secret-file"
-        return Target(Path(rel), rel, kind, True)
+            return "env", True
+        if name == ".databrickscfg":
+            return "ini", True
+        if name in (".netrc", "_netrc"):
+            return "netrc", True
+        return "secret-file", True
     code = code_kind(name)
-    if code is not None:
-        return Target(Path(rel), rel, code, False)
-    return None
+    return None if code is None else (code, False)
 
 
 @dataclass
@@ -182,13 +217,13 @@ def discover(args: list[str], policy: Policy, cwd: Path) -> Discovery:
     seen: set[str] = set()
     skipped = 0
     for path, rel in listed:
-        t = classify(rel, run_policy)
-        if t is None:
+        found_kind = kind_of(rel, run_policy)
+        if found_kind is None:
             skipped += rel in explicit
             continue
         if rel not in seen:
             seen.add(rel)
-            targets.append(Target(path, rel, t.kind, t.secret_file))
+            targets.append(Target(path, rel, *found_kind))
     return Discovery(targets, run_policy, found, skipped, searched,
                      len(listed) - len(explicit), only_files=not dirs_given)
 
@@ -200,13 +235,18 @@ def _expand(top: Path, cwd: Path) -> tuple[list[tuple[Path, str]], str]:
     if names is None:
         names, how = _walk(top), "a walk honouring .gitignore"
     out = []
+    base = rel_posix(top, cwd)
+    prefix = "" if base == "." else base + "/"  # one relpath for the folder, not one per file
     for name in sorted(set(names)):
         if _skipped_dir(name):
             continue
         p = top / name
-        if not os.path.lexists(p) or (p.is_dir() and not p.is_symlink()):
-            continue  # deleted in the work tree, or a submodule
-        out.append((p, rel_posix(p, cwd)))
+        try:
+            if stat.S_ISDIR(os.lstat(p).st_mode):
+                continue  # a submodule
+        except OSError:
+            continue  # deleted in the work tree
+        out.append((p, os.path.normpath(prefix + name) if ".." in name else prefix + name))
     return out, how
 
 
