@@ -267,7 +267,8 @@ def _in_process(root: Path, rels: list[str], files: list[Path],
         def in_process() -> None:
             analyse.cache_clear()
             value_digest.cache_clear()
-            lint(discover(rels, policy, root)[0], policy, Selection())
+            found = discover(rels, policy, root)
+            lint(found.targets, found.policy, Selection())
 
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 

@@ -48,6 +48,7 @@ class LintContext:
     def __init__(self, policy: Policy):
         self.policy = policy
         self._uri_keys = tuple(policy.uri_keys)
+        self._uri_depth = max((k.count(".") + 1 for k in self._uri_keys), default=1)
         self._uri_memo: dict[str, bool] = {}
         self._secret_sets = (frozenset(w.lower() for w in policy.secret_key_words),
                              frozenset(policy.secret_key_names), frozenset(policy.not_secret_keys))
@@ -70,11 +71,14 @@ class LintContext:
         """A key path (or a bare key, an env variable) that ends in a tracking/registry URI key
         of the policy's ``uri_keys``, by words: ``logger.mlflow.tracking_uri``, ``mlflow.uri``,
         ``MLFLOW_TRACKING_URI``, ``tracking-uri``; not ``artifact_uri``."""
-        found = self._uri_memo.get(path)
+        # only the last segments can match (as many as the longest entry has): a tree's key
+        # paths are all different, their tails repeat
+        tail = ".".join(path.rsplit(".", self._uri_depth)[-self._uri_depth:])
+        found = self._uri_memo.get(tail)
         if found is None:
-            found = is_uri_key(path, self._uri_keys)
+            found = is_uri_key(tail, self._uri_keys)
             if len(self._uri_memo) < _MEMO_MAX:
-                self._uri_memo[path] = found
+                self._uri_memo[tail] = found
         return found
 
     def deploy_file(self, doc: Document) -> bool:
