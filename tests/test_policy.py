@@ -100,9 +100,10 @@ def test_extends_none_starts_from_nothing(tmp_path: Path) -> None:
 
 
 def test_extends_a_path_relative_to_the_extending_file(tmp_path: Path) -> None:
-    write(tmp_path, "org/base.yaml", "extends: default\nuri_keys: [tracking_uri, mlflow_url]\n"
-                                     "aliases:\n  allowed: [dev, prod, shadow]\n")
-    write(tmp_path, "team/p.yaml", "extends: ../org/base.yaml\naliases:\n  live: [prod]\n")
+    write(tmp_path, "team/org/base.yaml",
+          "extends: default\nuri_keys: [tracking_uri, mlflow_url]\n"
+          "aliases:\n  allowed: [dev, prod, shadow]\n")
+    write(tmp_path, "team/p.yaml", "extends: org/base.yaml\naliases:\n  live: [prod]\n")
     policy, _ = load(tmp_path, "team/p.yaml")
     assert policy.uri_keys == ["tracking_uri", "mlflow_url"]
     assert policy.aliases.allowed == ["dev", "prod", "shadow"]
@@ -287,3 +288,65 @@ def test_per_path_ignores_do_not_extend_by_merge(tmp_path: Path) -> None:
     write(tmp_path, "base.yaml", "per_path_ignores:\n  'a/*': [TC101]\n")
     write(tmp_path, "p.yaml", "extends: base.yaml\nper_path_ignores:\n  'b/*': [TC102]\n")
     assert load(tmp_path, "p.yaml")[0].per_path_ignores == {"b/*": ["TC102"]}
+
+
+# --- untrusted policies: extends stays inside, patterns run in linear time, bounded limits -----
+@pytest.mark.parametrize(("files", "policy"), [
+    ({"team/p.yaml": "extends: /etc/passwd\n"}, "team/p.yaml"),  # absolute
+    ({"team/p.yaml": "extends: ../org/base.yaml\n", "org/base.yaml": "a: 1\n"}, "team/p.yaml"),
+    ({"team/p.yaml": "extends: sub/b.yaml\n", "team/sub/b.yaml": "extends: ../../x.yaml\n",
+      "x.yaml": "root: x\n"}, "team/p.yaml"),  # a chain that climbs out
+])
+def test_extends_never_reads_outside(files: dict[str, str], policy: str, tmp_path: Path) -> None:
+    for rel, text in files.items():
+        write(tmp_path, rel, text)
+    message = error(tmp_path, policy)
+    assert "'extends' names a packaged policy (default, strict) or a file inside" in message
+    assert "root" not in message and "a: 1" not in message  # nothing of the file it refused
+
+
+def test_extends_through_a_link_out_of_the_folder_is_refused(tmp_path: Path) -> None:
+    write(tmp_path, "outside.yaml", "aliases:\n  allowed: [x]\n")
+    write(tmp_path, "team/p.yaml", "extends: base.yaml\n")
+    os.symlink(tmp_path / "outside.yaml", tmp_path / "team/base.yaml")
+    assert "'extends' names a packaged policy" in error(tmp_path, "team/p.yaml")
+
+
+def test_a_discovered_policy_extends_files_inside_the_repository(tmp_path: Path) -> None:
+    write(tmp_path, "platform/base.yaml", "aliases:\n  allowed: [dev, prod, canary]\n")
+    write(tmp_path, "policies/trackcheck.yaml", "extends: ../platform/base.yaml\n")
+    assert load(tmp_path)[0].aliases.allowed == ["dev", "prod", "canary"]
+    write(tmp_path, "policies/trackcheck.yaml", "extends: ../../elsewhere.yaml\n")
+    assert "'extends' names a packaged policy" in error(tmp_path, None)
+
+
+@pytest.mark.parametrize("regex", [r"(a)\1", r"(?=ik_)ik_\w+", r"(?<=x)y"])
+def test_token_patterns_must_run_in_linear_time(regex: str, tmp_path: Path,
+                                                capfd: pytest.CaptureFixture[str]) -> None:
+    write(tmp_path, "p.yaml", f"token_patterns:\n  - name: x\n    regex: '{regex}'\n")
+    assert "no backreferences or lookaround" in error(tmp_path, "p.yaml")
+    assert capfd.readouterr().err == ""  # RE2 says nothing on its own
+
+
+def test_a_catastrophic_pattern_cannot_hang_the_run(tmp_path: Path) -> None:
+    from trackcheck.detect.tokens import find_token
+
+    write(tmp_path, "p.yaml", "token_patterns:\n  - name: nested\n    regex: '(a+)+$'\n")
+    policy = load(tmp_path, "p.yaml")[0]
+    # Python's re takes exponential time here (2**n steps); RE2 is linear: a long input finishes
+    assert policy.find_token("a" * 50_000 + "!") is None
+    assert policy.find_token("x " + "a" * 40) == ("nested", "a" * 40)
+    assert find_token("a" * 40, policy.extra_token_patterns()) == ("nested", "a" * 40)
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    ("max_file_bytes: 1e11\n", "valid integer"),  # YAML 1.1 reads 1e11 as text
+    ("max_file_bytes: 1.0e+11\n", "less than or equal to 200000000"),
+    ("max_file_bytes: 100000000000\n", "less than or equal to 200000000"),
+    ("max_depth: 100000\n", "less than or equal to 500"),
+    ("max_nodes: 1000000000000\n", "less than or equal to 50000000"),
+])
+def test_numeric_limits_have_a_ceiling(text: str, says: str, tmp_path: Path) -> None:
+    write(tmp_path, "p.yaml", text)
+    message = error(tmp_path, "p.yaml")
+    assert message.startswith("p.yaml:1: '") and says in message

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
+import os
 import re
 import sys
 import typing
@@ -103,11 +104,32 @@ class TokenPattern(_Model):
     @field_validator("regex")
     @classmethod
     def _compiles(cls, v: str) -> str:
+        if len(v) > 1000:
+            raise ValueError("a token pattern longer than 1000 characters")
         try:
-            re.compile(v)
-        except re.error as e:
-            raise ValueError(f"not a valid regular expression: {e}") from None
+            linear_regex(v)
+        except ValueError as e:
+            raise ValueError(f"not a valid regular expression for RE2 ({e}); trackcheck runs a "
+                             "policy's patterns in linear time: no backreferences or "
+                             "lookaround") from None
         return v
+
+
+def linear_regex(pattern: str) -> Any:
+    """A policy's pattern compiled with RE2 (``google-re2``), which runs in time linear in its
+    input whatever the pattern: a committed policy from any branch cannot make a run hang with
+    ``(a+)+$``. Raises ValueError with RE2's reason."""
+    import re2  # imported only for a policy that has patterns of its own
+
+    options = re2.Options()
+    options.log_errors = False  # RE2 would print the pattern on stderr itself
+    try:
+        return re2.compile(pattern, options)
+    except re2.error as e:
+        reason = e.args[0] if e.args else str(e)
+        if isinstance(reason, bytes):
+            reason = reason.decode("utf-8", "replace")
+        raise ValueError(str(reason)) from None
 
 
 def _code(value: str, prefix: bool = False) -> str:
@@ -154,9 +176,11 @@ class Policy(_Model):
     # a misspelt code would silently switch nothing off: unknown codes are errors
     rules: dict[RuleCode, RuleSetting] = Field(default_factory=dict)
     per_path_ignores: dict[str, list[RulePrefix]] = Field(default_factory=dict)
-    max_file_bytes: int = Field(5_000_000, gt=0)
-    max_depth: int = Field(100, gt=0)
-    max_nodes: int = Field(1_000_000, gt=0)
+    # bounds a policy cannot lift past what one process can afford (1 GB files would be read
+    # whole; nesting deeper than the interpreter's recursion limit would crash the walk)
+    max_file_bytes: int = Field(5_000_000, gt=0, le=200_000_000)
+    max_depth: int = Field(100, gt=0, le=500)
+    max_nodes: int = Field(1_000_000, gt=0, le=50_000_000)
 
     @model_validator(mode="before")
     @classmethod
@@ -216,7 +240,7 @@ class Policy(_Model):
 
     @cached_property
     def _token_res(self) -> list[tuple[str, re.Pattern[str]]]:
-        return [(t.name, re.compile(t.regex)) for t in self.token_patterns]
+        return [(t.name, linear_regex(t.regex)) for t in self.token_patterns]
 
     def extra_token_patterns(self) -> list[tuple[str, re.Pattern[str]]]:
         return self._token_res
@@ -394,13 +418,22 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _load_layers(ref: str, base_dir: Path, seen: tuple[str, ...]) -> dict[str, Any]:
+def _load_layers(ref: str, base_dir: Path, seen: tuple[str, ...], boundary: Path,
+                 top: bool = False) -> dict[str, Any]:
+    """One policy file and the layers it extends. Every layer it extends must stay inside
+    ``boundary``; the ``top`` file itself may be any path the user gives."""
     if ref in BUILTIN_NAMES:
         origin, text, here = f"<built-in {ref}>", _builtin_text(ref), base_dir
     else:
         origin = str(ref)
         try:
             p = (base_dir / ref).resolve()
+            if not top and (os.path.isabs(ref) or not _inside(p, boundary)):
+                raise PolicyError(
+                    f"{_shown(origin)}: 'extends' names a packaged policy "
+                    f"({', '.join(BUILTIN_NAMES)}) or a file inside {boundary.name or '.'}/ "
+                    "(no absolute paths, no '..' out of it): a policy from any branch must not "
+                    "read files elsewhere")
             if p.exists() and not p.is_file():  # a FIFO would block the read forever
                 raise PolicyError(f"{origin}: not a regular file")
             text = p.read_text("utf-8")
@@ -422,8 +455,21 @@ def _load_layers(ref: str, base_dir: Path, seen: tuple[str, ...]) -> dict[str, A
     # a team file layers over the built-in default unless it says ``extends: none``
     parent = data.get("extends", None if origin.startswith("<built-in") else "default")
     if parent and parent != "none":
-        data = _merge(_load_layers(parent, here, (*seen, ref)), data)
+        data = _merge(_load_layers(parent, here, (*seen, ref), boundary), data)
     return data
+
+
+def _inside(p: Path, folder: Path) -> bool:
+    try:
+        return os.path.commonpath([str(p), str(folder.resolve())]) == str(folder.resolve())
+    except ValueError:  # another drive
+        return False
+
+
+def _shown(text: str, limit: int = 80) -> str:
+    """A name from an untrusted file, cut short and with control characters escaped."""
+    cut = text[:limit] + ("..." if len(text) > limit else "")
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in cut)
 
 
 def load_policy(path: str | Path | None = None, cwd: Path | None = None) -> tuple[Policy, str]:
@@ -437,7 +483,10 @@ def load_policy(path: str | Path | None = None, cwd: Path | None = None) -> tupl
         ref = str(DEFAULT_POLICY_PATH)
     if ref is None:
         ref = "default"
-    data = _load_layers(ref, cwd, ())
+    # a discovered policy extends files inside the repository; one given with --policy, files
+    # inside its own folder
+    boundary = cwd if path is None else Path(os.path.abspath(cwd / ref)).parent
+    data = _load_layers(ref, cwd, (), boundary, top=True)
     data.pop("extends", None)
     try:
         return Policy.model_validate(data), ref
