@@ -176,6 +176,39 @@ def test_baseline_that_is_not_a_regular_file(kind: str, tree: Tree) -> None:
     assert "Traceback" not in p.stderr
 
 
+@pytest.mark.parametrize("kind", ["fifo", "device", "folder"])
+def test_output_that_is_not_a_regular_file(kind: str, tree: Tree) -> None:
+    root = tree({"config/a.yaml": "x: 1\n"})
+    target = {"fifo": "out.fifo", "device": "/dev/null", "folder": "config"}[kind]
+    if kind == "fifo":
+        os.mkfifo(root / target)  # writing it would block until a reader comes: never
+    p = _cli(root, "lint", "--output", target)
+    assert p.returncode == 2, p.stderr
+    assert p.stderr.startswith("trackcheck: ") and "not a regular file" in p.stderr
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_file_name_that_is_not_utf8(fmt: str, tree: Tree) -> None:
+    root = tree({})
+    (root / "config").mkdir()
+    # a name git and the file system allow, which no UTF-8 text can hold as it is
+    with open(os.path.join(os.fsencode(root), b"config", b"db-\xff.yaml"), "w") as fh:
+        fh.write("password: Hunter2-Secret-99\n")
+    for argv in ([], ["--output", "report.out"]):
+        p = _cli(root, "lint", "--format", fmt, *argv)
+        assert p.returncode == 1, p.stderr
+        assert "internal error" not in p.stderr and "Traceback" not in p.stderr
+        shown = p.stdout if not argv else (root / "report.out").read_text("utf-8")
+        assert "db-" in shown and "Hunter2" not in shown
+
+
+def test_an_unclosed_ipv6_registry_uri(tree: Tree, capsys: Cap) -> None:
+    tree({})
+    code, out, err = run(capsys, "audit", "--registry", "--tracking-uri", "http://u:pw-99@[::1")
+    assert code == 3 and out == ""
+    assert err == "trackcheck: registry http://u:****@[::1: not a valid URI\n"
+
+
 class _FullStdout(io.StringIO):
     def write(self, s: str) -> int:
         raise OSError(28, "No space left on device")

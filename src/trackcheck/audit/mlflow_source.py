@@ -307,7 +307,11 @@ class MlflowSource:
     def _hosts(self) -> set[str] | None:
         hosts = set()
         for uri in (self.tracking_uri, self.registry_uri):
-            parts = urlsplit(uri)
+            try:
+                parts = urlsplit(uri)
+                parts.hostname  # noqa: B018 - parses the host part: '[::1' fails here
+            except ValueError:  # an unclosed IPv6 bracket, a bad port: no registry to talk to
+                raise SourceError(f"registry {self.registry}: not a valid URI") from None
             if parts.scheme not in ("http", "https"):
                 return None  # databricks profiles, SQL stores: no host of ours to pin
             hosts.add(parts.hostname or "")
