@@ -512,3 +512,23 @@ def test_the_diff_masks_a_value_used_through_an_alias_at_its_anchor(fix: Fix) ->
         " other: &t '************'",
         " register:",
     ]
+
+
+# --- fixes write only regular files inside the working directory ---------------------------------
+@pytest.mark.parametrize("link_to", ["outside", "inside"])
+def test_fix_never_writes_through_a_symlink(link_to: str, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    repo, outside = tmp_path / "repo", tmp_path / "outside"
+    (repo / "config" / "mlflow").mkdir(parents=True)
+    outside.mkdir()
+    text = "experment_name: x\n"  # TC150: a safe fix (rename the typo'd key)
+    target = (outside if link_to == "outside" else repo) / "real.yaml"
+    target.write_text(text)
+    os.symlink(target, repo / "config" / "mlflow" / "default.yaml")
+    monkeypatch.chdir(repo)
+    assert main(["lint", "--fix", "config"]) == 0  # TC150 is a warning
+    err = capsys.readouterr().err
+    assert target.read_text() == text  # a committed link is never written through
+    assert "config/mlflow/default.yaml: not fixed in place: it is a symbolic link" in err
+    assert "internal error" not in err

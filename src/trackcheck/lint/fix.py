@@ -361,11 +361,18 @@ class FixResult:
     def write(self) -> list[str]:
         """Write the fixed files in place (no backup, no temporary copy); errors, one line each."""
         errors = []
+        here = os.path.realpath(os.getcwd())
         for f in self.changed:
             bom, crlf = f.encoding
             text = f.new.replace("\n", "\r\n") if crlf else f.new
+            why = _unsafe_to_write(f.target.path, here)
+            if why:
+                errors.append(f"{f.target.rel}: not fixed in place: {why}")
+                continue
             try:
-                with open(f.target.path, "wb") as fh:
+                # O_NOFOLLOW: a link swapped in after the check is refused, not followed
+                fd = os.open(f.target.path, os.O_WRONLY | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0))
+                with open(fd, "wb") as fh:
                     fh.write((b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8"))
             except OSError as e:
                 errors.append(f"{f.target.rel}: cannot write the fixed file "
@@ -387,6 +394,19 @@ class FixResult:
                 yield (f"{o.finding.path}:{o.finding.line or 0}: {o.finding.rule} {verb} a "
                        f"committed secret from '{o.finding.key}': it stays in the git history; "
                        "rotate it")
+
+
+def _unsafe_to_write(path: Path, here: str) -> str | None:
+    """Why a fix must not write ``path``: a symbolic link (a committed link could point anywhere,
+    ``~/.bashrc`` included), a file outside the working directory, or not a regular file."""
+    if os.path.islink(path):
+        return "it is a symbolic link (fix its target by name, if it is in the repository)"
+    real = os.path.realpath(path)
+    if os.path.commonpath([real, here]) != here:
+        return "it lies outside the working directory"
+    if not os.path.isfile(real):
+        return "not a regular file"
+    return None
 
 
 def plan(targets: Sequence[Target], report: Report, policy: Policy, *,
