@@ -185,3 +185,75 @@ def test_the_core_depends_on_neither_engine() -> None:
                                 if _under(m, "trackcheck.lint") or _under(m, "trackcheck.audit"))
                  for p in SOURCES if rel(p).startswith(CORE)}
     assert {k: v for k, v in offenders.items() if v} == {}
+
+
+# --- start-up: a lint run imports only what it needs (issue 12) --------------------------------
+MODULES_PROBE = (
+    "import sys\n"
+    "from trackcheck.cli import main\n"
+    "rc = main(sys.argv[1:])\n"
+    "print()\n"
+    "print(sorted(sys.modules))\n"
+    "print(rc)\n"
+)
+# never on the lint path, whatever the format: the registry side, the network, Hydra
+NEVER_IN_LINT = ("trackcheck.audit", "mlflow", "hydra", "urllib.request", "http.client")
+
+
+def modules_after(argv: list[str], cwd: Path) -> tuple[set[str], int, str]:
+    """Every module ``main(argv)`` loaded in a fresh interpreter, and its exit code."""
+    env = {k: v for k, v in os.environ.items() if k != "GITHUB_ACTIONS"}
+    p = subprocess.run([sys.executable, "-c", MODULES_PROBE, *argv], cwd=cwd, env=env,
+                       capture_output=True, text=True, timeout=120)
+    *_, loaded, rc = p.stdout.rstrip("\n").splitlines()
+    return set(ast.literal_eval(loaded)), int(rc), p.stderr
+
+
+def _loaded_under(modules: set[str], *prefixes: str) -> list[str]:
+    return sorted(m for m in modules if any(_under(m, p) for p in prefixes))
+
+
+@pytest.fixture(scope="module")
+def violating_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("startup")
+    for rel, text in TREE.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, "utf-8")
+    return root
+
+
+@pytest.mark.parametrize("fmt", ["text", "github"])
+def test_a_plain_lint_of_one_file_loads_no_reporter_xml_url_or_audit_module(
+    violating_tree: Path, fmt: str
+) -> None:
+    loaded, rc, err = modules_after(
+        ["lint", "--format", fmt, "config/deploy/serve.yaml"], violating_tree)
+    assert rc == 1, err
+    assert _loaded_under(loaded, *NEVER_IN_LINT, "xml", "json", "trackcheck.baseline") == []
+
+
+def test_a_plain_lint_of_the_example_config_loads_no_audit_xml_or_url_module() -> None:
+    loaded, rc, err = modules_after(["lint", "config/config.yaml"], REPO)
+    assert rc == 0, err
+    assert "trackcheck.lint.runner" in loaded  # the probe saw the run
+    assert _loaded_under(loaded, *NEVER_IN_LINT, "xml", "trackcheck.baseline") == []
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif", "junit"])
+def test_other_formats_load_only_what_they_print(violating_tree: Path, fmt: str) -> None:
+    loaded, rc, err = modules_after(
+        ["lint", "--format", fmt, "config/deploy/serve.yaml"], violating_tree)
+    assert rc == 1, err
+    # SARIF's rule help: the lint rules only; JUnit's XML escapes (xml.sax.saxutils) bring
+    # urllib.request with them
+    never = [m for m in NEVER_IN_LINT if fmt != "junit" or m.startswith(("trackcheck", "mlflow",
+                                                                           "hydra"))]
+    assert _loaded_under(loaded, *never) == []
+    assert bool(_loaded_under(loaded, "xml")) == (fmt == "junit")
+
+
+def test_writing_a_baseline_loads_no_reporter_xml_or_audit_module(violating_tree: Path) -> None:
+    out = violating_tree / "startup-baseline.json"
+    loaded, rc, err = modules_after(["lint", "--write-baseline", str(out)], violating_tree)
+    assert rc == 0 and out.is_file(), err
+    assert _loaded_under(loaded, *NEVER_IN_LINT, "xml") == []

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 
@@ -17,7 +18,8 @@ from trackcheck.cli import FORMATS, _all_rules
 from trackcheck.detect.redact import scrub_report
 from trackcheck.engine import Report
 from trackcheck.findings import Finding, Severity, fingerprint
-from trackcheck.reporters import REPORTERS
+from trackcheck.reporters import NEEDS_RULES, REPORTERS
+from trackcheck.rule import Rule
 
 SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text("utf-8"))
 RULES = _all_rules()
@@ -284,3 +286,31 @@ def test_a_secret_that_is_no_word_is_masked_in_every_field_but_rule_text(fmt: st
     if fmt == "sarif":  # rule text is the rule's, never scrubbed
         plain = json.loads(render(fmt, registry_report()))["runs"][0]["tool"]["driver"]["rules"]
         assert json.loads(out)["runs"][0]["tool"]["driver"]["rules"] == plain
+
+
+
+class _NoRules(Mapping[str, Rule]):
+    """A rule map that fails when read: a reporter outside NEEDS_RULES must not read it."""
+
+    def __getitem__(self, code: str) -> Rule:
+        raise AssertionError(f"read rule {code}")
+
+    def __iter__(self) -> Iterator[str]:
+        raise AssertionError("listed the rules")
+
+    def __len__(self) -> int:
+        raise AssertionError("counted the rules")
+
+
+@pytest.mark.parametrize("fmt", [f for f in FORMATS if f not in NEEDS_RULES])
+@pytest.mark.parametrize("which", REPORTS)
+def test_reporters_that_print_no_rule_docs_never_read_the_rules(fmt: str, which: str) -> None:
+    """``cli._finish`` loads rule docs only for NEEDS_RULES (SARIF): the others print the same
+    without them."""
+    assert REPORTERS[fmt](REPORTS[which](), _NoRules(), True) == render(fmt, REPORTS[which](), True)
+
+
+def test_the_rules_for_sarif_come_from_the_engines_of_the_codes_shown() -> None:
+    lint_only = _all_rules({"TC101", "TC003"})
+    assert {"TC101", "TC003"} <= lint_only.keys() and "TC201" not in lint_only
+    assert _all_rules({"TC101", "TC201"}) == RULES

@@ -174,10 +174,15 @@ def _fmt(args: argparse.Namespace) -> str:
 
 
 def _emit(text: str, output: str | None) -> None:
+    """Write the report. A file name that is not UTF-8 reaches the text as lone surrogates
+    (``os.fsdecode``): written back as ``\udcff`` escapes, never a crash."""
     if output:
         try:
+            if os.path.lexists(output) and not os.path.isfile(output):
+                raise CliError(f"{_masked(output)}: not a regular file (a FIFO, a device or a "
+                               "folder): will not write a report there", EXIT_USAGE)
             Path(output).parent.mkdir(parents=True, exist_ok=True)
-            Path(output).write_text(text, "utf-8")
+            Path(output).write_text(text, "utf-8", errors="backslashreplace")
         except OSError as e:
             raise CliError(
                 f"{output}: cannot write report ({e.strerror or type(e).__name__})", EXIT_USAGE
@@ -224,11 +229,12 @@ def _load_policy(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 def _finish(report, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
     """Baseline, render, scrub, exit code: the same for both engines."""
-    from trackcheck import baseline
     from trackcheck.findings import Severity
-    from trackcheck.reporters import REPORTERS
+    from trackcheck.reporters import NEEDS_RULES, REPORTERS
 
     if args.write_baseline:
+        from trackcheck import baseline
+
         try:
             n = baseline.write(Path(args.write_baseline), report)
         except baseline.BaselineError as e:
@@ -238,12 +244,16 @@ def _finish(report, args: argparse.Namespace) -> int:  # type: ignore[no-untyped
         )
         return EXIT_OK
     if args.baseline:
+        from trackcheck import baseline
+
         try:
             baseline.apply(report, baseline.load(Path(args.baseline)))
         except baseline.BaselineError as e:
             raise CliError(str(e), EXIT_USAGE) from None
     fmt = _fmt(args)
-    rules = _all_rules()
+    # only a format that prints rule docs loads them, and only those of the engines it shows
+    rules = _all_rules({f.rule for f in (*report.findings, *report.suppressed)}) \
+        if fmt in NEEDS_RULES else {}
     text = REPORTERS[fmt](_scrubbed(report), rules, args.show_suppressed)
     if args.quiet and fmt in ("text", "github"):
         text = "".join(line + "\n" for line in text.splitlines()[:-1])
@@ -253,11 +263,17 @@ def _finish(report, args: argparse.Namespace) -> int:  # type: ignore[no-untyped
     return EXIT_FINDINGS if report.failing(Severity(args.fail_on)) else EXIT_OK
 
 
-def _all_rules():  # type: ignore[no-untyped-def]
-    from trackcheck.audit.rules import RULES as AUDIT
+def _all_rules(codes: Iterable[str] | None = None):  # type: ignore[no-untyped-def]
+    """Every rule by code; given ``codes``, the audit's rules are imported only when one of
+    them is not a lint rule (a lint run never loads ``trackcheck.audit``)."""
     from trackcheck.lint.rules import RULES as LINT
 
-    return {r.code: r for r in (*LINT, *AUDIT)}
+    rules = {r.code: r for r in LINT}
+    if codes is None or not set(codes) <= rules.keys():
+        from trackcheck.audit.rules import RULES as AUDIT
+
+        rules.update((r.code, r) for r in AUDIT)
+    return rules
 
 
 def _selection(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -481,6 +497,12 @@ COMMANDS = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):  # file names that are not UTF-8 print as escapes
+        if hasattr(stream, "reconfigure"):
+            try:
+                stream.reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):  # a closed or detached stream: _emit says so
+                pass
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from trackcheck.findings import Finding, Severity, fingerprint
+from trackcheck.findings import Finding, LazyFingerprint, Severity
 from trackcheck.policy import Policy
 from trackcheck.rule import Hit, Rule
 
@@ -55,7 +55,8 @@ def active_rules(rules: Iterable[Rule], policy: Policy, selection: Selection) ->
 
 
 def stamp(rule: Rule, hit: Hit, policy: Policy) -> Finding:
-    """The linter, not the rule, stamps code, name, configured severity and fingerprint."""
+    """The linter, not the rule, stamps code, name, configured severity and fingerprint (hashed
+    when an output first reads it: text and GitHub output never do)."""
     return Finding(
         rule=rule.code,
         name=rule.name,
@@ -65,5 +66,5 @@ def stamp(rule: Rule, hit: Hit, policy: Policy) -> Finding:
         key=hit.key,
         line=hit.line,
         column=hit.column,
-        fingerprint=fingerprint(rule.code, hit.path, hit.key, hit.value),
+        fingerprint=LazyFingerprint(rule.code, hit.path, hit.key, hit.value),
     )

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Mapping
-from xml.sax.saxutils import escape, quoteattr
 
 from trackcheck import __version__
 from trackcheck.engine import Report
@@ -13,6 +11,10 @@ from trackcheck.findings import Finding, Severity
 from trackcheck.rule import Rule
 
 Reporter = Callable[[Report, Mapping[str, Rule], bool], str]
+
+# The one reporter that prints rule documentation: the others are given no rules, so a run
+# imports no rule module it did not run. Each reporter imports what only it needs (json, XML).
+NEEDS_RULES = frozenset({"sarif"})
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
@@ -50,6 +52,8 @@ def text(report: Report, rules: Mapping[str, Rule], show_suppressed: bool = Fals
 
 
 def json_(report: Report, rules: Mapping[str, Rule], show_suppressed: bool = False) -> str:
+    import json
+
     doc: dict[str, object] = {
         "version": 1,
         "tool": {"name": "trackcheck", "version": __version__},
@@ -66,6 +70,8 @@ _SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning"}
 
 
 def sarif(report: Report, rules: Mapping[str, Rule], show_suppressed: bool = False) -> str:
+    import json
+
     used = sorted({f.rule for f in report.findings} | ({f.rule for f in report.suppressed}))
     index = {code: i for i, code in enumerate(used)}
     sarif_rules = []
@@ -143,11 +149,15 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _xml_attr(s: str) -> str:
+    from xml.sax.saxutils import quoteattr
+
     return quoteattr(_NOT_XML.sub(lambda m: repr(m.group())[1:-1], s))
 
 
 def junit(report: Report, rules: Mapping[str, Rule], show_suppressed: bool = False) -> str:
     """One test case per finding (failed) and one passing case per clean subject."""
+    from xml.sax.saxutils import escape, quoteattr
+
     cases = []
     for f in report.findings:
         body = escape(f"{_loc(f)}: {f.rule} {_one_line(f.message)} [{f.severity.value}]")
