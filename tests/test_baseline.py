@@ -376,3 +376,61 @@ def test_a_registry_audit_uses_the_same_baseline(tmp_path: Path) -> None:
     assert len(lines) == 2, r.stdout
     assert any(" TC202 " in ln and ln.endswith("[error]") for ln in lines), r.stdout
     assert any(" TC201 " in ln and ln.endswith("[suppressed: baseline]") for ln in lines), r.stdout
+
+
+def test_lazy_and_eager_fingerprints_render_and_apply_alike() -> None:
+    """``engine.stamp`` leaves the digest for later: a baseline cannot tell."""
+    from trackcheck.findings import LazyFingerprint, fingerprint
+
+    def f(value: str, line: int, lazy: bool) -> Finding:
+        args = ("TC111", "config/a.yaml", "token", value)
+        fp = LazyFingerprint(*args) if lazy else fingerprint(*args)
+        return Finding("TC111", "secret-literal", Severity.ERROR, "m", "config/a.yaml", "token",
+                       line, 3, fp)
+
+    eager = [f(PASSWORD, 2, False), f(TOKEN, 5, False)]
+    lazy = [f(PASSWORD, 9, True), f(TOKEN, 1, True), f(DB_PASSWORD, 4, True)]
+    assert baseline.render(lazy[:2]) == baseline.render(eager)
+    report = Report("lint", findings=lazy)
+    baseline.apply(report, Counter(x.fingerprint for x in eager))
+    assert [x.line for x in report.findings] == [4]
+    assert sorted(x.line for x in report.suppressed) == [1, 9]
+    assert all(x.suppressed == "baseline" for x in report.suppressed)
+
+
+# --- hostile baselines and baseline paths ------------------------------------------------------
+@pytest.mark.parametrize(("text", "says"), [
+    ('{"format": "trackcheck-baseline", "version": ' + "9" * 5000 + ', "findings": []}',
+     "a number too long"),
+    ('{"format": "trackcheck-baseline", "version": 1, "findings": [' + "[" * 100_000,
+     "not a trackcheck baseline"),
+])
+def test_a_hostile_baseline_is_a_clear_error(text: str, says: str, tmp_path: Path) -> None:
+    (tmp_path / "b.json").write_text(text)
+    with pytest.raises(baseline.BaselineError, match=says):
+        baseline.load(tmp_path / "b.json")
+
+
+def test_an_oversized_baseline_is_refused_unread(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    big = tmp_path / "b.json"
+    with open(big, "wb") as fh:  # sparse: the size of a huge file, no disk spent
+        fh.truncate(baseline.MAX_BYTES + 1)
+    monkeypatch.setattr(Path, "read_text", lambda *a, **k: pytest.fail("read a huge baseline"))
+    with pytest.raises(baseline.BaselineError, match="larger than 64 MB"):
+        baseline.load(big)
+
+
+def test_write_baseline_to_a_fifo_is_refused(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    os.mkfifo(tree / "b.json")
+    assert main(["lint", "--write-baseline", "b.json"]) == 2
+    assert "b.json: cannot write baseline (not a regular file)" in capsys.readouterr().err
+
+
+def test_a_file_name_that_is_not_utf8_in_the_baseline(tree: Path) -> None:
+    with open(os.path.join(os.fsencode(tree), b"config", b"db-\xff.yaml"), "w") as fh:
+        fh.write("password: Hunter2-Secret-99\n")
+    assert main(["lint", "--write-baseline", "b.json"]) == 0
+    text = (tree / "b.json").read_text("utf-8")
+    assert "db-\\udcff.yaml" in text and "Hunter2" not in text
+    assert main(["lint", "--baseline", "b.json", "--select", "TC111"]) == 0

@@ -16,6 +16,8 @@ from trackcheck.findings import Finding
 FORMAT = "trackcheck-baseline"
 VERSION = 1
 _FINGERPRINT = re.compile(r"^[0-9a-f]{16,64}$")
+# a baseline is a few hundred bytes per accepted finding: past this it is not one we wrote
+MAX_BYTES = 64_000_000
 
 
 class BaselineError(Exception):
@@ -47,11 +49,15 @@ def write(path: Path, report: Report) -> int:
     An unchanged baseline is left untouched (same bytes, same mtime).
     """
     text = render(report.findings, report.secrets)
+    # a file name that is not UTF-8 holds lone surrogates: written as \udcXX escapes
+    data = text.encode("utf-8", "backslashreplace")
     try:
-        if path.is_file() and path.read_bytes() == text.encode("utf-8"):
+        if path.exists() and not path.is_file():  # a FIFO would block the write until a reader
+            raise BaselineError(f"{path}: cannot write baseline (not a regular file)")
+        if path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data:
             return len(report.findings)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, "utf-8", newline="\n")
+        path.write_bytes(data)
     except OSError as e:
         why = e.strerror or type(e).__name__
         raise BaselineError(f"{path}: cannot write baseline ({why})") from None
@@ -63,6 +69,9 @@ def load(path: Path) -> Counter[str]:
     try:
         if path.exists() and not path.is_file():  # a FIFO or a device: the read would not end
             raise BaselineError(f"{path}: cannot read baseline (not a regular file)")
+        if path.stat().st_size > MAX_BYTES:
+            raise BaselineError(f"{path}: not a trackcheck baseline (larger than "
+                                f"{MAX_BYTES // 1_000_000} MB)")
         raw = path.read_text("utf-8")
     except FileNotFoundError:
         raise BaselineError(
@@ -74,6 +83,8 @@ def load(path: Path) -> Counter[str]:
     except json.JSONDecodeError as e:
         raise BaselineError(
             f"{path}:{e.lineno}: not a trackcheck baseline (invalid JSON: {e.msg})") from None
+    except ValueError:  # e.g. an integer of thousands of digits (Python refuses to convert it)
+        raise BaselineError(f"{path}: not a trackcheck baseline (a number too long)") from None
     except RecursionError:
         raise BaselineError(f"{path}: not a trackcheck baseline (nested too deeply)") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
