@@ -177,9 +177,17 @@ def test_github_escaping() -> None:
     out = render("github", odd_report()).splitlines()
     assert out[0] == (
         "::error file=cfg/we%2Cird%3Ana%25me.yaml,line=2,col=3,title=TC101 tracking-uri-literal::"
-        "100%25 wrong: a,b <x> & \"q\" 'a'%0Asecond line%0D\x01"
+        "100%25 wrong: a,b <x> & \"q\" 'a'%0Asecond line%0D%01"  # no raw control character
     )
     assert len(out) == 2  # one command per finding, then the summary
+
+
+def test_github_escapes_control_characters_of_file_names() -> None:
+    report = Report(engine="lint", findings=[Finding(
+        "TC111", "secret-literal", Severity.ERROR, "m", "esc/a\x1b[31mred\x85.yaml", "k", 1, 1)])
+    line = render("github", report).splitlines()[0]
+    assert line.startswith("::error file=esc/a%1B[31mred%C2%85.yaml,line=1,")
+    assert not any(c in line for c in "\x1b\x85")
 
 
 def test_github_levels_and_registry_paths() -> None:

@@ -128,7 +128,9 @@ def _gh_escape(s: str, prop: bool = False) -> str:
     s = s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
     if prop:
         s = s.replace(":", "%3A").replace(",", "%2C")
-    return s
+    # other control characters (ESC from a crafted file name) would reach the log raw: shown
+    # as %XX, which the runner leaves as text
+    return _CONTROL.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode()), s)
 
 
 def github(report: Report, rules: Mapping[str, Rule], show_suppressed: bool = False) -> str:
