@@ -2,6 +2,12 @@
 per-file lint of the same tree. Prints figures; asserts nothing about time.
 
     .venv/bin/python benchmarks/compose_tree.py [--repeat N]
+    .venv/bin/python benchmarks/compose_tree.py --sweep 10x10 [--repeat N]
+
+``--sweep GxO`` instead composes a generated tree of G groups x O options (plus an mlflow group)
+for every option of every group (1 + G x (O - 1) compositions) and reports the time per
+composition and how many times Hydra loads a config file, with trackcheck's per-run load cache
+and without it.
 
 Needs the hydra extra. Run from anywhere: it works in the repository root.
 """
@@ -13,6 +19,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -89,10 +96,139 @@ def fresh(argv: list[str], repeat: int) -> tuple[float, list[str]]:
     return statistics.median(times), [loaded]
 
 
+def sweep_tree(root: Path, groups: int, options: int) -> None:
+    """A Hydra tree: ``config.yaml`` selecting option 0 of each group and mlflow's default."""
+    conf = root / "config"
+    names = [f"g{i}" for i in range(groups)]
+    lines = ["defaults:", "  - _self_", "  - mlflow: default"]
+    lines += [f"  - {g}: o0" for g in names]
+    (conf / "mlflow").mkdir(parents=True)
+    (conf / "config.yaml").write_text("\n".join(
+        [*lines, "", "project:", "  name: sweep-model", "model:", "  name: m", "data:",
+         "  name: d", "seed: 42", ""]), "utf-8")
+    (conf / "mlflow" / "default.yaml").write_text(
+        (REPO / "config" / "mlflow" / "default.yaml").read_text("utf-8"), "utf-8")
+    for g in names:
+        (conf / g).mkdir()
+        for o in range(options):
+            params = "\n".join(f"  p{k}: {k * o}" for k in range(8))
+            (conf / g / f"o{o}.yaml").write_text(
+                f"# option {o} of group {g}\nname: {g}_o{o}\nlr: 0.{o + 1}\n"
+                f"layers: [{o}, {o + 1}, {o + 2}]\nparams:\n{params}\n"
+                f"tag: ${{project.name}}-{g}\n", "utf-8")
+
+
+def hydra_alone(conf: Path, groups: int, options: int) -> list[float]:
+    """CPU seconds of each of the same compositions by Hydra's compose API alone (files re-read
+    and re-parsed every time, nothing checked): the reference."""
+    from hydra import compose, initialize_config_dir
+
+    sets = [[]] + [[f"g{g}=o{o}"] for g in range(groups) for o in range(1, options)]
+    times = []
+    with initialize_config_dir(version_base=None, config_dir=str(conf), job_name="bench"):
+        for s in sets:
+            c0 = time.process_time()
+            compose(config_name="config", overrides=s, return_hydra_config=True)
+            times.append(time.process_time() - c0)
+    return times
+
+
+def sweep(spec: str, repeat: int) -> int:
+    """``lint config --compose config`` on a generated GxO tree, every option of every group,
+    without trackcheck's load cache and with it (runs interleaved, so both see the same machine
+    load), and Hydra's compose alone: compositions, time per composition, file loads."""
+    groups, options = (int(n) for n in spec.lower().split("x"))
+    t = time.perf_counter()
+    import hydra  # noqa: F401
+
+    import_s = time.perf_counter() - t
+    from hydra._internal.sources_registry import SourcesRegistry
+    from hydra.core.plugins import Plugins
+
+    from trackcheck.lint import compose
+    from trackcheck.lint.compose import compositions
+    from trackcheck.lint.compose.plan import repo_off_path
+    from trackcheck.lint.discover import discover
+    from trackcheck.lint.runner import lint
+    from trackcheck.policy import Entrypoint, load_policy
+
+    # Hydra's plugin scan loads its file source module afresh: count on the class it registers
+    with repo_off_path(REPO):
+        Plugins.instance()
+    source = SourcesRegistry.instance().resolve("file")
+    loads: list[tuple[str, str]] = []
+    load = source.__dict__["load_config"]
+
+    def counted(src, config_path):  # type: ignore[no-untyped-def]
+        loads.append((src.path, config_path))
+        return load(src, config_path)
+
+    each: list[tuple[float, float]] = []  # (CPU, wall) seconds of each composition
+    original = compositions._one
+
+    def timed(*a):  # type: ignore[no-untyped-def]
+        c0, t0 = time.process_time(), time.perf_counter()
+        try:
+            return original(*a)
+        finally:
+            each.append((time.process_time() - c0, time.perf_counter() - t0))
+
+    policy = load_policy("default")[0].model_copy(
+        update={"entrypoints": [Entrypoint(config="config", config_dir="config", sweep="all")]})
+    was, cwd = compose.CACHE_LOADS, os.getcwd()
+    per: dict[bool, list[tuple[float, float]]] = {False: [], True: []}
+    counts: dict[bool, tuple[int, int, int, int]] = {}
+    alone: list[float] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp).resolve()
+        sweep_tree(root, groups, options)
+        files = sorted(p.relative_to(root) for p in (root / "config").rglob("*.yaml"))
+        print(f"sweep tree: {groups} groups x {options} options + mlflow, {len(files)} files; "
+              f"import hydra {import_s * 1000:.0f} ms (once per process); {repeat} runs each")
+        os.chdir(root)
+        try:
+            for _ in range(repeat):
+                source.load_config = counted
+                compositions._one = timed  # type: ignore[assignment]
+                for cached in (False, True):
+                    compose.CACHE_LOADS = cached
+                    each.clear()
+                    loads.clear()
+                    entries = compose.plan(policy, ["config"], [], root)
+                    found = discover(["config"], policy, root)
+                    report = lint(found.targets, found.policy, compose=entries)
+                    per[cached].extend(each)
+                    counts[cached] = (len(each), len(report.findings), len(loads),
+                                      len(set(loads)))
+                source.load_config = load
+                compositions._one = original  # type: ignore[assignment]
+                alone.extend(hydra_alone(root / "config", groups, options))
+        finally:
+            source.load_config = load
+            compositions._one = original  # type: ignore[assignment]
+            compose.CACHE_LOADS = was
+            os.chdir(cwd)
+    for cached in (False, True):
+        n, findings, n_loads, distinct = counts[cached]
+        cpu, wall = [c for c, _ in per[cached]], [w for _, w in per[cached]]
+        print(f"load cache {'on ' if cached else 'off'}: {n} compositions, {findings} findings, "
+              f"file loads per run {n_loads} ({distinct} distinct files)\n"
+              f"  per composition: CPU median {statistics.median(cpu) * 1000:.1f} ms, "
+              f"max {max(cpu) * 1000:.1f} ms; wall median {statistics.median(wall) * 1000:.1f} ms,"
+              f" max {max(wall) * 1000:.1f} ms")
+    print(f"Hydra's compose alone (no trackcheck, files re-parsed every time): CPU median "
+          f"{statistics.median(alone) * 1000:.1f} ms per composition")
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--sweep", metavar="GxO", help="compose a generated tree of G groups x O "
+                    "options instead of the example tree (e.g. 10x10)")
     args = ap.parse_args()
+    if args.sweep:
+        return sweep(args.sweep, args.repeat)
     os.chdir(REPO)
     from trackcheck.policy import load_policy
 

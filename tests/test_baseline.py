@@ -421,7 +421,8 @@ def test_an_oversized_baseline_is_refused_unread(tmp_path: Path,
         baseline.load(big)
 
 
-def test_write_baseline_to_a_fifo_is_refused(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_write_baseline_to_a_fifo_is_refused(tree: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
     os.mkfifo(tree / "b.json")
     assert main(["lint", "--write-baseline", "b.json"]) == 2
     assert "b.json: cannot write baseline (not a regular file)" in capsys.readouterr().err

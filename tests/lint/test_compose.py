@@ -643,3 +643,98 @@ def test_compose_through_the_runner_is_a_report(monkeypatch: pytest.MonkeyPatch)
     entries = compose.plan(policy, ["config"], [])
     report = lint(discover([], policy, TREE).targets, policy, None, entries)
     assert isinstance(report, Report) and report.summary["compositions"] == 1
+
+
+# --- each config file read and parsed once per run ----------------------------------------------
+def sweep_tree(root: Path) -> Path:
+    """4 groups x 3 options: a chain to a literal (mlflow=remote over paths=b), a broken option
+    (model=o2 selects a data option that is not there), and plain options."""
+    files = {
+        "config/config.yaml": "defaults:\n  - _self_\n  - mlflow: default\n  - paths: b\n"
+                              "  - model: o0\n  - data: o0\nproject:\n  name: churn\n",
+        "config/mlflow/default.yaml": "tracking_uri: ${oc.env:MLFLOW_TRACKING_URI}\n",
+        "config/mlflow/remote.yaml": "tracking_uri: ${paths.uri}\n",
+        "config/mlflow/local.yaml": "registry_uri: ${.server}\nserver: file:./mlruns\n",
+        "config/paths/a.yaml": "uri: ${oc.env:MLFLOW_TRACKING_URI}\n",
+        "config/paths/b.yaml": "uri: http://10.0.0.5:5000\n",
+        "config/paths/c.yaml": "uri: ???\n",
+        "config/model/o2.yaml": "defaults:\n  - /data: nowhere\n  - _self_\nname: o2\n",
+    }
+    files |= {f"config/model/o{i}.yaml": f"name: o{i}\nlr: 0.{i}\n" for i in range(2)}
+    files |= {f"config/data/o{i}.yaml": f"name: d{i}\nrows: {i}\n" for i in range(3)}
+    return write(root, files)
+
+
+def hydra_file_loads(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """Every config file Hydra's file source reads and parses, as (source dir, config path)."""
+    from hydra._internal.sources_registry import SourcesRegistry
+    from hydra.core.plugins import Plugins
+
+    from trackcheck.lint.compose.plan import repo_off_path
+
+    with repo_off_path(REPO):  # Hydra's plugin scan registers the file source it uses
+        Plugins.instance()
+    source = SourcesRegistry.instance().resolve("file")
+    load = source.__dict__["load_config"]
+    loads: list[tuple[str, str]] = []
+
+    def counted(src: object, config_path: str) -> object:
+        loads.append((str(src.path), config_path))  # type: ignore[attr-defined]
+        return load(src, config_path)
+
+    monkeypatch.setattr(source, "load_config", counted)
+    return loads
+
+
+def test_each_config_file_is_read_once_per_run_whatever_the_compositions(
+        tree: Lint, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    root = sweep_tree(tmp_path / "repo")
+    pol = policy_file(tmp_path, [{"config": "config", "sweep": "all"}])
+    loads = hydra_file_loads(monkeypatch)
+    _, cached, summary = tree("--policy", pol, "--compose", "config", cwd=root)
+    assert summary["compositions"] == 8  # base + 2 per group, model=o2 cannot complete
+    assert len(loads) == len(set(loads)) == 13  # every file of the tree, each once
+    once = list(loads)
+    monkeypatch.setattr(compose, "CACHE_LOADS", False)  # Hydra alone: files read per composition
+    loads.clear()
+    _, uncached, _ = tree("--policy", pol, "--compose", "config", cwd=root)
+    assert set(loads) == set(once) and len(loads) > 3 * len(once)
+    # the same findings either way, composed ones included
+    assert uncached == cached
+    assert {("TC101", "config/paths/b.yaml", 1), ("TC101", "config/mlflow/local.yaml", 2)} <= set(
+        where(cached)) and "TC006" in {f["rule"] for f in cached}
+
+
+def test_a_composition_never_sees_what_another_did_to_a_config(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from hydra._internal.sources_registry import SourcesRegistry
+
+    from trackcheck.lint.compose.session import Session
+
+    root = sweep_tree(tmp_path)
+    monkeypatch.chdir(root)
+    conf = str(root / "config")
+    sources = SourcesRegistry.instance()
+    with Session(conf, load_policy("default")[0], {}, root) as session:
+        first = session.compose("config", ())
+        assert first[0]["model"] == {"name": "o0", "lr": 0.0}
+        # a config Hydra is handed is its own: changing it changes no other load's
+        source = sources.resolve("file")("main", f"file://{conf}")
+        mine = source.load_config("model/o1")
+        mine.config.name, mine.config.extra, mine.header["package"] = "changed", 1, "x"
+        again = source.load_config("model/o1")
+        assert again.config is not mine.config
+        assert dict(again.config) == {"name": "o1", "lr": 0.1}
+        assert again.header["package"] is None
+        assert session.loads is not None
+        assert [k for k in session.loads if k[3] == "model/o1"] == [
+            ("file", "main", conf, "model/o1")]
+        # Hydra takes ``defaults`` out of each config it loads: the next composition has them
+        assert session.compose("config", ("model=o1",))[0]["model"]["name"] == "o1"
+        assert session.compose("config", ()) == first
+    # nothing of Hydra is left patched
+    assert sources.resolve("file").load_config.__qualname__ == "FileConfigSource.load_config"
+    assert sources.resolve("pkg").load_config.__qualname__ == \
+        "ImportlibResourcesConfigSource.load_config"
+    assert sources.resolve("structured").load_config.__qualname__ == \
+        "StructuredConfigSource.load_config"

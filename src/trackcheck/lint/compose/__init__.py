@@ -10,7 +10,8 @@ complete is TC006 (a plugin not installed, options that do not combine), or TC00
 defaults list is broken on its own.
 
 - ``plan``: which compositions ``--compose CONFIG [-o OVERRIDE ...]`` asks for (``Entry``).
-- ``session``: Hydra set up on one config dir, every file it reads guarded, merges recorded.
+- ``session``: Hydra set up on one config dir, every file it reads guarded and parsed once per
+  run (Hydra is handed a copy each time), merges recorded.
 - ``blame``: which file supplied a composed value. Hydra does not say: its merge order gives the
   files and their packages, the last file in that order that writes a key is the one whose value
   stands (OmegaConf's merge: later wins, a ``???`` never replaces a value), and the per-file
@@ -26,6 +27,10 @@ from __future__ import annotations
 # ``compute_defaults_list`` for the same list (a second pass over the defaults tree). Read when a
 # session starts, so that setting it here takes effect.
 RECORD_MERGES = True
+# parse each config file Hydra loads once per run and hand Hydra a deep copy each time; False:
+# Hydra reads and parses the file again in every composition (as Hydra alone does). Read when a
+# session starts.
+CACHE_LOADS = True
 
 from trackcheck.lint.compose.compositions import REPLACED, UNSAFE, Outcome, run  # noqa: E402
 from trackcheck.lint.compose.plan import (  # noqa: E402
@@ -36,5 +41,5 @@ from trackcheck.lint.compose.plan import (  # noqa: E402
     plan,
 )
 
-__all__ = ["ComposeError", "Entry", "INSTALL_HINT", "Outcome", "RECORD_MERGES", "REPLACED",
-           "UNSAFE", "describe", "plan", "run"]
+__all__ = ["CACHE_LOADS", "ComposeError", "Entry", "INSTALL_HINT", "Outcome", "RECORD_MERGES",
+           "REPLACED", "UNSAFE", "describe", "plan", "run"]

@@ -13,7 +13,7 @@ from trackcheck.lint.compose.blame import Composed
 from trackcheck.lint.compose.checks import CHECKS
 from trackcheck.lint.compose.failures import dropped_hits, failure, plugin_hits, plugin_swap
 from trackcheck.lint.compose.plan import Entry, describe, override_key
-from trackcheck.lint.compose.session import Session
+from trackcheck.lint.compose.session import Loads, Session
 from trackcheck.lint.context import LintContext
 from trackcheck.lint.document import Document, Node
 from trackcheck.policy import Policy
@@ -73,8 +73,9 @@ def run(entries: Sequence[Entry], policy: Policy, ctx: LintContext, rules: Seque
     out = Outcome()
     found: dict[tuple[object, ...], tuple[Rule, Hit, list[str]]] = {}
     done: set[tuple[str, str, tuple[str, ...]]] = set()
+    loads: Loads = {}  # each config file Hydra loads, parsed once per run
     for cdir in dict.fromkeys(e.config_dir for e in entries):
-        with Session(cdir, policy, docs, cwd) as session:
+        with Session(cdir, policy, docs, cwd, loads) as session:
             for entry in (e for e in entries if e.config_dir == cdir):
                 queue = list(entry.override_sets)
                 swept = {tuple(s) for s in queue}

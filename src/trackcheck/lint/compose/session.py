@@ -1,8 +1,11 @@
-"""Hydra set up on one config dir: every file read guarded, the merge order recorded."""
+"""Hydra set up on one config dir: every file read guarded and parsed once, the merge order
+recorded."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import pickle
 import re
 import warnings
 from contextlib import ExitStack
@@ -50,11 +53,22 @@ def defaults_entries(doc: Document) -> list[tuple[Node, str | None, str]]:
     return out
 
 
-class Session:
-    """Hydra initialised on one config dir: its file reads guarded, its merge order recorded."""
+# Hydra's loads of config files, parsed once per run: (scheme, provider, source path, config
+# path) -> the first ConfigResult and its config pickled (None: a config pickle cannot copy).
+# Hydra changes the config it is given (takes ``defaults`` out, merges into it), so each load gets
+# a copy of its own: unpickled, an exact deep copy at a fifth of ``copy.deepcopy``'s cost; the
+# bytes are this process's own
+Loads = dict[tuple[str, str, str, str], tuple[Any, bytes] | None]
 
-    def __init__(self, config_dir: str, policy: Policy, docs: dict[str, Document], cwd: Path):
+
+class Session:
+    """Hydra initialised on one config dir: its file reads guarded and parsed once per run
+    (``loads``, shared by the run's sessions), its merge order recorded."""
+
+    def __init__(self, config_dir: str, policy: Policy, docs: dict[str, Document], cwd: Path,
+                 loads: Loads | None = None):
         self.dir, self.policy, self.docs, self.cwd = config_dir, policy, docs, cwd
+        self.loads: Loads | None = {} if loads is None else loads
         self.paths: dict[str, str] = {}  # config path -> real file, this composition
         self.order: list[Any] = []  # Hydra's ResultDefaults in merge order, this composition
         # what Hydra may read: the repository (links followed once, not per file read)
@@ -83,8 +97,15 @@ class Session:
             stack.callback(gh.instance().clear)
             stack.enter_context(hydra.initialize_config_dir(
                 version_base=None, config_dir=self.dir, job_name="trackcheck"))
-            # every file Hydra reads passes the per-file verdict first
-            source = SourcesRegistry.instance().resolve("file")
+            from trackcheck.lint import compose as package  # its switches, read at start
+
+            if not package.CACHE_LOADS:
+                self.loads = None
+            # every file Hydra reads passes the per-file verdict first; Hydra's own configs (its
+            # ``pkg`` source, as packages a search path names are dropped, and the structured
+            # configs of its ConfigStore) are only cached
+            sources = SourcesRegistry.instance()
+            source = sources.resolve("file")
             load = source.__dict__["load_config"]
 
             def guarded(src: Any, config_path: str) -> Any:
@@ -92,13 +113,16 @@ class Session:
 
             source.load_config = guarded
             stack.callback(setattr, source, "load_config", load)
+            for scheme in ("pkg", "structured") if self.loads is not None else ():
+                own = sources.types.get(scheme)
+                if own is not None and "load_config" in own.__dict__:
+                    stack.callback(setattr, own, "load_config", own.__dict__["load_config"])
+                    own.load_config = self._cached(own.__dict__["load_config"])
             # the environment is never read: an ``oc.env`` Hydra would resolve fails instead
             OmegaConf.register_new_resolver("oc.env", self._no_env, replace=True)
             stack.callback(OmegaConf.register_new_resolver, "oc.env", oc.env, replace=True)
             self.loader = gh.instance().config_loader()
             single = getattr(self.loader, "_load_single_config", None)
-            from trackcheck.lint import compose as package  # its switch, read at start
-
             self.recording = single is not None and package.RECORD_MERGES
             if self.recording:  # Hydra's merge order, recorded as Hydra merges
 
@@ -168,10 +192,36 @@ class Session:
                 self.refused = (doc, reason)
                 raise RuntimeError("refused by trackcheck")
             self.paths.setdefault(config_path, full)
-        result = load(src, config_path)
+        result = self._load(src, config_path, load)
         if doc is not None and config_path == self.primary:
             self._drop_search_entries(doc, result.config)
         return result
+
+    def _cached(self, load: Any) -> Any:
+        def cached(src: Any, config_path: str) -> Any:
+            return self._load(src, config_path, load)
+        return cached
+
+    def _load(self, src: Any, config_path: str, load: Any) -> Any:
+        """Hydra's ``load_config``, read and parsed once per run: every caller gets its own deep
+        copy, so no composition sees what Hydra (or another composition) did to a config. A load
+        that fails is not kept: it fails again the same way; a config pickle cannot copy (a
+        structured config of a local class) is loaded each time."""
+        if self.loads is None:
+            return load(src, config_path)
+        key = (src.scheme(), str(src.provider), str(src.path), config_path)
+        if key not in self.loads:
+            first = load(src, config_path)
+            try:
+                self.loads[key] = (first, pickle.dumps(first.config, pickle.HIGHEST_PROTOCOL))
+            except Exception:  # pickle raises many types; Hydra copies such a config itself
+                self.loads[key] = None
+                return first
+        hit = self.loads[key]
+        if hit is None:
+            return load(src, config_path)
+        first, config = hit
+        return dataclasses.replace(first, config=pickle.loads(config), header=dict(first.header))
 
     def _drop_search_entries(self, doc: Document, cfg: Any) -> None:
         """Take out of the primary config, before Hydra reads them, the ``hydra.searchpath``
