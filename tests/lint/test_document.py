@@ -220,3 +220,60 @@ def test_interpolations_are_read_only_in_hydra_config() -> None:
     assert hydra.interpolation(by_key(hydra)["a"]).is_env_lookup
     i = other.interpolation(by_key(other)["a"])
     assert not i.is_interpolation and i.text == "${oc.env:X}"
+
+
+# --- the quick walk (documents without anchors) against the full one --------------------------
+def _shape(d: Document) -> list[tuple[object, ...]]:
+    def row(n: Node) -> tuple[object, ...]:
+        return (n.kind, n.key, n.full_key, n.name, n.line, n.column, n.key_line, n.key_column,
+                n.value, n.tag, n.style, n.via_alias, n.anchor, [c.key for c in n.children])
+
+    views = [[n.key for n in view()] for view in (d.scalars, d.strings, d.mappings)]
+    return [*map(row, d.nodes), tuple(views), tuple((n.key, first) for n, first in d.duplicates),
+            tuple(map(row, d.roots)), tuple(d.problems), tuple(d.defaults)]
+
+
+QUICK = [
+    SAMPLE,
+    "defaults:\n  - model: x\n  - _self_\na: 1\na: 2\nb:\n  c: [1, {d: e}, [f]]\n",
+    "# @package _global_\nx: {y: 'q', z: \"w\"}\n? [complex]\n: value\n",
+    "---\na: 1\n---\n- b\n- c: d\n...\n",
+    "a:\n  b:\n    c:\n      d: 1\n",  # deeper than a max_depth of 3
+    "".join(f"k{i}: [{i}, x]\n" for i in range(30)),  # over a max_nodes of 40
+    "merged:\n  <<: {a: 1, b: 2}\n  b: 3\n",  # an inline merge key: the full walk takes over
+]
+
+
+@pytest.mark.parametrize("text", QUICK)
+def test_the_quick_walk_builds_what_the_full_walk_builds(
+    text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from trackcheck.lint import document
+
+    def full_walk(*args: object) -> Node:
+        raise document._Shared
+
+    for path in ("config/model/x.yaml", "top.yaml"):
+        for kw in ({}, {"max_depth": 3}, {"max_nodes": 40}):
+            quick = doc_of(text, path, **kw)
+            with monkeypatch.context() as m:
+                m.setattr(document, "_walk_plain", full_walk)
+                full = doc_of(text, path, **kw)
+            assert _shape(quick) == _shape(full)
+
+
+def test_memoised_tags_are_pyyaml_tags() -> None:
+    import yaml
+
+    from trackcheck.lint.document import _Loader
+
+    text = "".join(f"k{i}: {v}\n" for i, v in enumerate(
+        ["1", "1.5", "true", "yes", "null", "~", "", "2024-01-01", "0x1f", ".inf", "'1'", '"true"',
+         "abc", "1_000", "<<x", "=", "!!str 3", "|\n  block\n", "[1, a]", "{a: 1}"]))
+
+    def tags(loader: type) -> list[object]:
+        return [(k.tag, v.tag) if isinstance(v, yaml.ScalarNode) else k.tag
+                for k, v in yaml.compose(text, Loader=loader).value]
+
+    assert tags(_Loader) == tags(yaml.SafeLoader)
+    assert tags(_Loader) == tags(yaml.SafeLoader)  # the second time from the memo

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from itertools import chain
 
 from trackcheck.detect.keys import is_secret_list_key, is_uri_key
+from trackcheck.detect.tokens import KNOWN_TOKENS
 from trackcheck.lint.document import Document, Node
 from trackcheck.lint.interpolation import analyse
 from trackcheck.policy import Policy
@@ -17,6 +18,9 @@ from trackcheck.rule import Hit
 _ENV_ITEM = re.compile(r"(?P<name>[A-Za-z_][A-Za-z0-9_.\-]*)=(?P<value>.*)", re.S)
 _ENV_LISTS = frozenset({"env", "environment"})
 _MEMO_MAX = 100_000
+# one search for "any built-in token format here?": most values hold none, and then the formats
+# need not be tried one by one (an alternation matches wherever one of its branches does)
+_ANY_TOKEN = re.compile("|".join(f"(?:{rx.pattern})" for _, rx in KNOWN_TOKENS))
 
 
 def deploy_shape(doc: Document) -> bool:
@@ -50,13 +54,21 @@ class LintContext:
         self._uri_keys = tuple(policy.uri_keys)
         self._uri_depth = max((k.count(".") + 1 for k in self._uri_keys), default=1)
         self._uri_memo: dict[str, bool] = {}
+        self._secret_memo: dict[str, bool] = {}
+        self._token_memo: dict[str, tuple[str, str] | None] = {}
+        self._extra_tokens = bool(policy.token_patterns)
         self._secret_sets = (frozenset(w.lower() for w in policy.secret_key_words),
                              frozenset(policy.secret_key_names), frozenset(policy.not_secret_keys))
         self._list_memo: dict[str, bool] = {}
         self._env: tuple[Document, list[Node]] | None = None
 
     def secret_key(self, name: str) -> bool:
-        return self.policy.is_secret_key(name)
+        found = self._secret_memo.get(name)
+        if found is None:
+            found = self.policy.is_secret_key(name)
+            if len(self._secret_memo) < _MEMO_MAX:
+                self._secret_memo[name] = found
+        return found
 
     def secret_list_key(self, name: str) -> bool:
         """A key whose list items are each a secret (``passwords``, ``api_keys``, ``tokens``)."""
@@ -73,7 +85,12 @@ class LintContext:
         ``MLFLOW_TRACKING_URI``, ``tracking-uri``; not ``artifact_uri``."""
         # only the last segments can match (as many as the longest entry has): a tree's key
         # paths are all different, their tails repeat
-        tail = ".".join(path.rsplit(".", self._uri_depth)[-self._uri_depth:])
+        end = len(path)
+        for _ in range(self._uri_depth):  # the last segments: one slice, no split and join
+            end = path.rfind(".", 0, end)
+            if end < 0:
+                break
+        tail = path[end + 1:]
         found = self._uri_memo.get(tail)
         if found is None:
             found = is_uri_key(tail, self._uri_keys)
@@ -100,8 +117,8 @@ class LintContext:
             return self._env[1]
         found: list[Node] = []
         lines = doc.text.split("\n") if doc.text else []
-        for lst in doc.nodes:
-            if lst.kind != "list" or lst.name.lower() not in _ENV_LISTS:
+        for lst in doc._by_kind()["list"]:
+            if lst.name.lower() not in _ENV_LISTS:
                 continue
             for item in lst.children:
                 entry = _env_entry(lst, item, lines)
@@ -116,7 +133,18 @@ class LintContext:
         return chain(doc.scalars(), doc.alias_uses, self.env_entries(doc))
 
     def token(self, value: str) -> tuple[str, str] | None:
-        return self.policy.find_token(value)
+        if len(value) < 16:
+            return None  # find_token's own floor
+        memo = self._token_memo  # values repeat across a tree's files (``${oc.env:X}``)
+        if value in memo:
+            return memo[value]
+        if not self._extra_tokens and _ANY_TOKEN.search(value) is None:
+            found = None  # no built-in format anywhere in the value
+        else:
+            found = self.policy.find_token(value)
+        if len(memo) < _MEMO_MAX and len(value) <= 512:  # short values repeat; long ones
+            memo[value] = found                              # would only hold memory
+        return found
 
     def is_training_file(self, path: str) -> bool:
         """A file of training config: under the policy's ``training_paths``, or, when it names

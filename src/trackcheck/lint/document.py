@@ -18,7 +18,26 @@ import yaml
 
 from trackcheck.lint.interpolation import Interpolation, analyse
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_STR_TAG = "tag:yaml.org,2002:str"
+_RESOLVED: dict[str, str] = {}  # plain scalar text -> implicit tag; keys and values repeat a lot
+
+
+class _Loader(_Base):  # type: ignore[valid-type,misc]
+    """The safe loader with its implicit-tag resolution memoised per plain scalar: PyYAML runs a
+    list of regular expressions over every scalar in Python, for the same few hundred texts."""
+
+    def resolve(self, kind: type, value: str, implicit: tuple[bool, bool]) -> str:
+        if kind is yaml.ScalarNode and not self.yaml_path_resolvers:
+            if not implicit[0]:
+                return _STR_TAG  # quoted or block scalar without a tag
+            tag = _RESOLVED.get(value)
+            if tag is None:
+                tag = _Base.resolve(self, kind, value, implicit)
+                if len(value) <= 200 and len(_RESOLVED) < 100_000:
+                    _RESOLVED[value] = tag
+            return tag
+        return _Base.resolve(self, kind, value, implicit)  # type: ignore[no-any-return]
 _TAGS = {
     "tag:yaml.org,2002:str": "str",
     "tag:yaml.org,2002:int": "int",
@@ -33,7 +52,7 @@ _TAGS = {
 _PACKAGE = re.compile(r"^#\s*@package\s+(\S+)", re.M)
 
 
-@dataclass
+@dataclass(slots=True)  # one per key and value of every file: kept small and quick to build
 class Node:
     """A located YAML node. ``key`` is the in-file dotted path (``mlflow.tags.env``,
     ``cbs[0].token``);
@@ -255,11 +274,21 @@ def build(path: str, kind: str, text: str, *, config_root: str | None = "config"
                 raise _Budget(
                     f"alias/anchor expansion bomb: {distinct} nodes expand to {expanded}"
                     " (max_nodes)", 1)
-        for root in roots:
-            if root is None:
-                continue
-            doc.roots.append(_walk(doc, root, "", prefix, "", None, 0, max_depth, budget, set(),
-                                   marks))
+        try:
+            if anchors:
+                raise _Shared
+            # nothing shared: one quick pass (most files); a merge key sends it to the full walk
+            for root in roots:
+                if root is not None:
+                    doc.roots.append(_walk_plain(doc, root, prefix, max_depth, budget))
+        except _Shared:
+            doc.roots, doc.nodes, doc.duplicates, budget[0] = [], [], [], max_nodes
+            doc._kinds = None
+            for root in roots:
+                if root is None:
+                    continue
+                doc.roots.append(_walk(doc, root, "", prefix, "", None, 0, max_depth, budget,
+                                       set(), marks))
         if marks is not None and marks.taken != len(marks.marks):
             marks.restore(doc)  # a shape the walk does not pair with its aliases: keep anchors
     except _Budget as b:
@@ -268,6 +297,7 @@ def build(path: str, kind: str, text: str, *, config_root: str | None = "config"
             what = f"too many nodes: over the {max_nodes}-node limit (max_nodes)"
         doc.problems.append(LoadProblem("TC004", what, b.line, b.column))
         doc.roots, doc.nodes, doc.duplicates, doc.alias_uses = [], [], [], []
+        doc._kinds = None
     if kind == "hydra" and doc.roots and doc.roots[0].kind == "mapping":
         d = doc.roots[0].child("defaults")
         if d is not None and d.kind == "list":
@@ -360,6 +390,91 @@ class _AliasMarks:
         for node in doc.alias_uses:  # at least on the line of the key that holds the alias
             if node.key_line is not None and node.key_column is not None:
                 node.line, node.column = node.key_line, node.key_column
+
+
+class _Shared(Exception):
+    """A document the quick walk does not cover (anchors, merge keys): take the full walk."""
+
+
+def _walk_plain(doc: Document, root: yaml.Node, prefix: str, max_depth: int,
+                budget: list[int]) -> Node:
+    """:func:`_walk` for a document without anchors: every YAML node is met once, so there is
+    nothing to share, pair or guard against recursion. Same nodes, same order, same budgets;
+    scalars (most nodes) are made in their parent's loop, and the per-kind views as they come."""
+    append, duplicates, tags = doc.nodes.append, doc.duplicates, _TAGS
+    scalar, sequence = yaml.ScalarNode, yaml.SequenceNode
+    kinds = doc._kinds[1] if doc._kinds is not None else {
+        "scalar": [], "mapping": [], "list": [], "str": []}
+    scalars, strings = kinds["scalar"].append, kinds["str"].append
+    mappings, lists = kinds["mapping"].append, kinds["list"].append
+    too_deep = f"excessive nesting: deeper than {max_depth} levels (max_depth)"
+
+    def leaf(yn: yaml.ScalarNode, key: str, full: str, name: str, key_line: int | None,
+             key_column: int | None, depth: int) -> Node:
+        mark = yn.start_mark
+        if depth > max_depth:
+            raise _Budget(too_deep, mark.line + 1, mark.column + 1)
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise _Budget(_OVER_BUDGET, mark.line + 1)
+        tag = tags.get(yn.tag, yn.tag)
+        node = Node("scalar", key, full, name, mark.line + 1, mark.column + 1, key_line,
+                    key_column, yn.value, tag, yn.style)
+        append(node)
+        scalars(node)
+        if tag == "str":
+            strings(node)
+        return node
+
+    def walk(yn: yaml.Node, key: str, full: str, name: str, key_line: int | None,
+             key_column: int | None, depth: int) -> Node:
+        if type(yn) is scalar or isinstance(yn, scalar):
+            return leaf(yn, key, full, name, key_line, key_column, depth)
+        mark = yn.start_mark
+        if depth > max_depth:
+            raise _Budget(too_deep, mark.line + 1, mark.column + 1)
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise _Budget(_OVER_BUDGET, mark.line + 1)
+        node = Node("scalar", key, full, name, mark.line + 1, mark.column + 1, key_line,
+                    key_column, "", tags.get(yn.tag, yn.tag))
+        append(node)
+        children, depth = node.children, depth + 1
+        if isinstance(yn, sequence):
+            node.kind = "list"
+            lists(node)
+            for i, item in enumerate(yn.value):
+                k = f"{key}[{i}]"
+                f = f"{full}[{i}]" if prefix else k
+                children.append(leaf(item, k, f, "", None, None, depth) if type(item) is scalar
+                                else walk(item, k, f, "", None, None, depth))
+            return node
+        node.kind = "mapping"
+        mappings(node)
+        seen: dict[str, int] = {}
+        for k_, v in yn.value:
+            if type(k_) is scalar or isinstance(k_, scalar):
+                kname = k_.value
+                if kname == "<<" and k_.tag == _MERGE:
+                    raise _Shared
+            else:
+                kname = f"<{type(k_).__name__}>"
+            k = f"{key}.{kname}" if key else kname
+            f = (f"{full}.{kname}" if full else kname) if prefix else k
+            km = k_.start_mark
+            child = (leaf(v, k, f, kname, km.line + 1, km.column + 1, depth)
+                     if type(v) is scalar
+                     else walk(v, k, f, kname, km.line + 1, km.column + 1, depth))
+            if kname in seen:
+                duplicates.append((child, seen[kname]))
+            else:
+                seen[kname] = child.key_line or child.line
+            children.append(child)
+        return node
+
+    top = walk(root, "", prefix, "", None, None, 0)
+    doc._kinds = (len(doc.nodes), kinds)
+    return top
 
 
 def _walk(doc: Document, yn: yaml.Node, key: str, full: str, name: str, keymark: yaml.Mark | None,

@@ -127,7 +127,7 @@ def _apply_suppressions(
     known: set[str],
     tc005: Rule | None,
     policy: Policy,
-    not_run: set[str] | None = None,
+    not_run: set[str] | frozenset[str] | None = None,
 ) -> tuple[list[Finding], list[Finding], list[Finding]]:
     """Split findings into (reported, suppressed); TC005 for suppressions that do nothing."""
     sups = suppress.parse(doc.text) if doc.text else []
@@ -238,17 +238,30 @@ def _settle(
 ) -> None:
     """Apply the file's suppressions and add what stays to the report; suppressions of
     ``not_judged`` codes are never called unused (TC005)."""
-    active = {r.code for r in rules}
-    not_run = {
-        r.code for r in RULES if r.code not in active or policy.ignored_for_path(r.code, rel)
-    }
-    not_run |= not_judged
+    not_run = _not_run(rules, policy, rel) | not_judged
     kept, hidden, extra = _apply_suppressions(
         doc, found, secret_file, known, tc005, policy, not_run
     )
     report.findings.extend(kept)
     report.findings.extend(f for f in extra if not policy.ignored_for_path("TC005", f.path))
     report.suppressed.extend(hidden)
+
+
+_inactive: tuple[Sequence[Rule], frozenset[str]] | None = None
+
+
+def _not_run(rules: Sequence[Rule], policy: Policy, rel: str) -> frozenset[str]:
+    """The codes that did not judge ``rel``: not active in this run, or ignored for its path."""
+    global _inactive
+    if _inactive is None or _inactive[0] is not rules:  # the same list for every file of a run
+        codes = {r.code for r in rules}
+        _inactive = (rules, frozenset(r.code for r in RULES if r.code not in codes))
+    inactive = _inactive[1]
+    if not policy.per_path_ignores:
+        return inactive
+    return inactive | {
+        r.code for r in RULES if r.code not in inactive and policy.ignored_for_path(r.code, rel)
+    }
 
 
 def _compose(

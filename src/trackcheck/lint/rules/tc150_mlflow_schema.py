@@ -55,8 +55,21 @@ def _edits(a: str, b: str) -> int:
     return d[-1][-1]
 
 
+_TYPOS: dict[tuple[str, tuple[str, ...]], str | None] = {}  # a tree repeats its few key names
+
+
 def typo_of(name: str, known: list[str]) -> str | None:
     """The known key ``name`` is a likely misspelling of: close by difflib and a few edits away."""
+    memo_key = (name, tuple(known))
+    if memo_key in _TYPOS:
+        return _TYPOS[memo_key]
+    found = _typo_of(name, known)
+    if len(_TYPOS) < 10_000:
+        _TYPOS[memo_key] = found
+    return found
+
+
+def _typo_of(name: str, known: list[str]) -> str | None:
     low = name.lower()
     if len(low) > 64:
         return None
