@@ -240,3 +240,26 @@ def test_diff_masks_every_line_of_a_quoted_secret(written: str, select: str, tre
     assert code == 1 and "+tracking_uri: ${oc.env:MLFLOW_TRACKING_URI}" in out
     for part in ("Hunt", "er2-Secret", "Secret-99"):
         assert part not in out + err, out
+
+
+# --- suppressions are real comments only ---------------------------------------------------------
+@pytest.mark.parametrize("carrier", [
+    "note: |\n  see # trackcheck: ignore-file[TC111]\n",  # a block scalar's line
+    "note: >-\n  # trackcheck: ignore-file[TC111]\n",
+    'note: "a\n  # trackcheck: ignore-file[TC111]"\n',  # a multi-line quoted string
+    "note: 'x # trackcheck: ignore-file[TC111]'\n",
+])
+def test_a_suppression_inside_a_scalar_suppresses_nothing(carrier: str, tree: Tree,
+                                                          capsys: Cap) -> None:
+    tree({"config/a.yaml": carrier + "db:\n  password: Hunter2-Secret-99\n"})
+    code, out, _ = run(capsys, "lint", "config", "--format", "json")
+    found = [(f["rule"], f["key"]) for f in json.loads(out)["findings"]]
+    assert code == 1 and ("TC111", "db.password") in found
+    assert not any(rule == "TC005" for rule, _ in found)  # it is text, not a directive
+
+
+def test_a_real_comment_still_suppresses(tree: Tree, capsys: Cap) -> None:
+    tree({"config/a.yaml": "note: |\n  text\n# trackcheck: ignore-file[TC111]\n"
+                           "db:\n  password: Hunter2-Secret-99\n"})
+    code, out, _ = run(capsys, "lint", "config", "--format", "json")
+    assert code == 0 and json.loads(out)["findings"] == []

@@ -133,6 +133,8 @@ def _apply_suppressions(
     sups = suppress.parse(doc.text) if doc.text else []
     if doc.kind == "python" and sups:  # real comments only, not look-alikes in string literals
         sups = pysource.real_comments(doc.text, sups)
+    elif doc.kind in ("hydra", "yaml", "generated") and sups:  # nor text inside a YAML scalar
+        sups = suppress.yaml_comments(doc.text, sups)
     if not sups:
         return found, [], []
     kept, hidden = [], []

@@ -59,3 +59,22 @@ def parse(text: str) -> list[Suppression]:
 
 def is_known_code(code: str, known: set[str]) -> bool:
     return bool(_CODE.match(code)) and code in known
+
+
+def yaml_comments(text: str, sups: list[Suppression]) -> list[Suppression]:
+    """The suppressions that stand in a real YAML comment, not inside a scalar (a block scalar's
+    line, a multi-line quoted string): ``# trackcheck: ignore[...]`` there is text of a value.
+    Scans the tokens again only for a file that has suppressions; a file that does not scan is
+    read as far as it goes (its remaining suppressions stand, as before)."""
+    import yaml
+
+    spans: list[tuple[tuple[int, int], tuple[int, int]]] = []
+    try:
+        for tok in yaml.scan(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+            if isinstance(tok, yaml.ScalarToken):
+                spans.append(((tok.start_mark.line + 1, tok.start_mark.column + 1),
+                               (tok.end_mark.line + 1, tok.end_mark.column + 1)))
+    except (yaml.YAMLError, ValueError, RecursionError):
+        pass
+    return [x for x in sups if not any(a <= (x.line, x.column) < b for a, b in spans)]
+
