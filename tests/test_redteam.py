@@ -263,3 +263,27 @@ def test_a_real_comment_still_suppresses(tree: Tree, capsys: Cap) -> None:
                            "db:\n  password: Hunter2-Secret-99\n"})
     code, out, _ = run(capsys, "lint", "config", "--format", "json")
     assert code == 0 and json.loads(out)["findings"] == []
+
+
+# --- a file that does not parse hides no secret --------------------------------------------------
+_DAPI = "dapi" + "0123456789abcdef" * 2
+_HF = "hf_" + "Q" * 34
+
+
+@pytest.mark.parametrize(("head", "problem"), [
+    ("a: [unclosed\n", "TC001"),
+    ("# trackcheck: ignore-file[TC001]\na: [unclosed\n", None),  # TC001 suppressed, not TC110
+    ("a: " + "[" * 2000 + "\n", "TC004"),  # nested past the parser's limit
+])
+def test_a_broken_file_is_still_read_for_secrets(head: str, problem: str | None, tree: Tree,
+                                                 capsys: Cap) -> None:
+    body = (f"token: {_DAPI}\nurl: postgresql://u:S3cret-pw-9@db/x\n"
+            + "x" * 9000 + f" {_HF}\n")
+    tree({"config/a.yaml": head + body})
+    code, out, err = run(capsys, "lint", "config", "--format", "json")
+    found = {(f["rule"], f["line"], f["column"]) for f in json.loads(out)["findings"]}
+    n = head.count("\n")
+    assert {("TC110", n + 1, 8), ("TC103", n + 2, 6), ("TC110", n + 3, 9002)} <= found
+    assert {r for r, _, _ in found} == {"TC110", "TC103"} | ({problem} if problem else set())
+    for secret in (_DAPI, _HF, "S3cret-pw-9"):
+        assert secret not in out + err

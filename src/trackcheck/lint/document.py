@@ -117,6 +117,9 @@ class Document:
     # value by the key it sits under read them there, as the anchor stands in ``nodes`` once
     alias_uses: list[Node] = field(default_factory=list)
     problems: list[LoadProblem] = field(default_factory=list)
+    # a file that did not parse: ``nodes`` are then its lines that may hold a token or a
+    # credential URI, and only the rules that read those run (a broken file hides no secret)
+    broken: bool = False
     defaults: list[str] = field(default_factory=list)  # the root defaults list entries, as text
     _seen: set[int] = field(default_factory=set, repr=False)
     _kinds: tuple[int, dict[str, list[Node]]] | None = field(default=None, repr=False)
