@@ -16,17 +16,17 @@ import argparse
 import json
 import os
 import random
-import resource
 import shutil
 import statistics
 import struct
 import subprocess
 import sys
 import tempfile
-import time
 import zlib
 from collections.abc import Callable
 from pathlib import Path
+
+from timing import runs  # benchmarks/timing.py, beside this script
 
 # share of the files by kind; READMEs and a few fixed files make up the rest
 SHARES = {"yaml": 0.24, "python": 0.30, "shell": 0.06, "markdown": 0.16, "png": 0.20}
@@ -140,17 +140,8 @@ def generate(root: Path, n_files: int, seed: int = 11) -> dict[str, int]:
 
 
 def median_times(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
-    """Median wall time and median CPU time (this process and its children) over ``repeat``
-    runs; CPU time is the steadier figure on a busy machine."""
-    walls, cpus = [], []
-    for _ in range(repeat):
-        r0, c0 = resource.getrusage(resource.RUSAGE_CHILDREN), time.process_time()
-        t0 = time.perf_counter()
-        fn()
-        walls.append(time.perf_counter() - t0)
-        r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-        children = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
-        cpus.append(time.process_time() - c0 + children)
+    """Median wall time and median CPU time over ``repeat`` runs."""
+    walls, cpus = runs(fn, repeat)
     return statistics.median(walls), statistics.median(cpus)
 
 

@@ -23,14 +23,14 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import resource
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
+
+from timing import runs  # benchmarks/timing.py, beside this script
 
 GROUPS = {  # config group -> share of the files
     "model": 0.28, "data": 0.22, "experiment": 0.2, "deploy": 0.12, "mlflow": 0.08, "paths": 0.1,
@@ -171,17 +171,8 @@ def generate(root: Path, n_files: int, total_bytes: int, seed: int = 7) -> list[
 
 
 def best(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
-    """Best wall time and best CPU time (this process and its children) over ``repeat`` runs;
-    CPU time is the steadier figure on a busy machine."""
-    walls, cpus = [], []
-    for _ in range(repeat):
-        r0, c0 = resource.getrusage(resource.RUSAGE_CHILDREN), time.process_time()
-        t0 = time.perf_counter()
-        fn()
-        walls.append(time.perf_counter() - t0)
-        r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-        children = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
-        cpus.append(time.process_time() - c0 + children)
+    """Best wall time and best CPU time over ``repeat`` runs."""
+    walls, cpus = runs(fn, repeat)
     return min(walls), min(cpus)
 
 

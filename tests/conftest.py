@@ -75,3 +75,30 @@ def assert_secret_hidden(report: Report, secret: str) -> None:
             raw = render(report, rules, True)
             assert secret not in raw, f"{name} reporter printed the secret"
             assert secret not in scrub(raw, report.secrets)
+
+
+@pytest.fixture
+def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Write files under a fresh working directory: ``tree({"config/x.yaml": "..."})``; the
+    run is not under CI (GITHUB_ACTIONS would switch the default format)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+
+    def write(files: dict[str, str]) -> Path:
+        for rel, text in files.items():
+            (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / rel).write_text(text, "utf-8")
+        return tmp_path
+
+    return write
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """``trackcheck ARGV`` in process: (exit code, stdout, stderr); never a traceback."""
+    from trackcheck.cli import main
+
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err and "internal error" not in err, err
+    return code, out, err
+

@@ -17,8 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import run_cli as run
 from trackcheck import baseline
-from trackcheck.cli import FORMATS, _all_rules, main
+from trackcheck.cli import FORMATS, _all_rules
 from trackcheck.detect.redact import MASK, scrub_report, scrubber
 from trackcheck.engine import Report
 from trackcheck.lint.discover import Target, classify
@@ -118,25 +119,8 @@ def test_a_word_secret_changes_no_byte_of_any_format_diff_or_baseline(
 
 
 # --- end to end, through main(argv) --------------------------------------------------------------
-@pytest.fixture
-def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[dict[str, str]], Path]:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
-
-    def write(files: dict[str, str]) -> Path:
-        for rel, text in files.items():
-            (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-            (tmp_path / rel).write_text(text, "utf-8")
-        return tmp_path
-
-    return write
 
 
-def run(capsys: Cap, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    assert "Traceback" not in err and "internal error" not in err, err
-    return code, out, err
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

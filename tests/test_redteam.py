@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import run_cli as run
 from trackcheck.audit.source import masked_uri
 from trackcheck.cli import FORMATS, main
 
@@ -28,25 +29,8 @@ def _no_ci(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
 
 
-@pytest.fixture
-def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Tree:
-    """Write files under a fresh working directory: ``tree({"config/x.yaml": "..."})``."""
-    monkeypatch.chdir(tmp_path)
-
-    def write(files: dict[str, str]) -> Path:
-        for rel, text in files.items():
-            (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-            (tmp_path / rel).write_text(text, "utf-8")
-        return tmp_path
-
-    return write
 
 
-def run(capsys: Cap, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    assert "Traceback" not in err and "internal error" not in err, err
-    return code, out, err
 
 
 # --- secrets the rules do not register -------------------------------------------------------
