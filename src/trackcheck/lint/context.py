@@ -18,6 +18,17 @@ from trackcheck.rule import Hit
 _ENV_ITEM = re.compile(r"(?P<name>[A-Za-z_][A-Za-z0-9_.\-]*)=(?P<value>.*)", re.S)
 _ENV_LISTS = frozenset({"env", "environment"})
 _MEMO_MAX = 100_000
+# a plain ``${oc.env:VAR}`` / ``${oc.env:VAR,default}`` (no nesting): bounded, linear
+_ENV_CALL = re.compile(r"\$\{\s*oc\.env\s*:([^{}$]*)\}")
+
+
+def _joined_as_resolved(m: re.Match[str]) -> str:
+    """A lookup without a default stays as written (its value is the environment's); an empty
+    default joins the text around it; any other default is blanked (TC104 reads those)."""
+    args = m.group(1).split(",", 1)
+    if len(args) == 1:
+        return m.group(0)
+    return "" if args[1].strip().strip("'\"") == "" else " "
 # one search for "any built-in token format here?": most values hold none, and then the formats
 # need not be tried one by one (an alternation matches wherever one of its branches does)
 _ANY_TOKEN = re.compile("|".join(f"(?:{rx.pattern})" for _, rx in KNOWN_TOKENS))
@@ -216,9 +227,14 @@ class LintContext:
         so the other secret rules (TC103, TC110, TC111) look only at the rest."""
         value = node.value
         if doc.hydra and node.is_string and "oc.env" in value:
-            for d in doc.interpolation(node).env_defaults():
-                if d:
-                    value = value.replace(d, " ")
+            # each lookup as OmegaConf joins it with the text around it: an empty default adds
+            # nothing (``ghp_ab${oc.env:X,}cd`` resolves to one token), any other stands apart
+            value = _ENV_CALL.sub(_joined_as_resolved, value)
+            if "oc.env" in value:  # nested or quoted forms: blank the defaults where they stand
+                for d in doc.interpolation(node).env_defaults():
+                    if d:
+                        value = value.replace(f",{d}}}", ", }").replace(f",'{d}'}}", ", }") \
+                            .replace(f',"{d}"}}', ", }")
         return value
 
     @staticmethod

@@ -147,3 +147,24 @@ def test_code_sources(text: str, rel: str, key: str) -> None:
 def test_token_in_code_is_tc110_only() -> None:
     src = f'import os\nos.environ["DATABRICKS_TOKEN"] = "{DAPI}"\napi_key = "{OPENAI}"\n'
     assert codes(src, "src/train.py") == ["TC110", "TC110"]
+
+
+# --- values read as OmegaConf joins them -----------------------------------------------------
+_GH = "ghp_" + "Zq9xT4pL" * 4 + "aBcD"
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    (f'a: "${{oc.env:A,a}}{_GH}"\n', "TC110"),  # a one-character default right before a token
+    (f'a: "{_GH[:20]}${{oc.env:X,}}{_GH[20:]}"\n', "TC110"),  # split by an empty default
+    (f"a: \"{_GH[:20]}${{oc.env:X,''}}{_GH[20:]}\"\n", "TC110"),
+    (f"a: ${{oc.env:A,{_GH}}}\n", "TC104"),  # the default itself: TC104's, not again TC110
+])
+def test_env_lookups_are_joined_as_omegaconf_resolves_them(text: str, code: str) -> None:
+    report = lint_text(text, "config/x.yaml")
+    assert [(f.rule, f.key) for f in report.findings] == [(code, "a")]
+    assert all(_GH[:20] not in f.message and _GH[20:] not in f.message for f in report.findings)
+
+
+def test_a_lookup_without_default_does_not_join_a_token() -> None:
+    # ${oc.env:X} resolves to whatever X holds: the halves around it are not one token
+    assert codes(f'a: "{_GH[:20]}${{oc.env:X}}{_GH[20:]}"\n', "config/x.yaml") == []

@@ -58,8 +58,11 @@ def check(doc: Document, ctx: LintContext) -> Iterator[Hit]:
         yield from _in_code(doc, ctx)
         return
     for node in doc.scalars():
-        # the cheap test first: most values hold no token, and then need no parsing
-        found = ctx.token(node.value) and ctx.token(ctx.outside_env_defaults(doc, node))
+        # the cheap test first: most values hold no token, and then need no parsing; a value
+        # with env lookups is read as OmegaConf joins it (an empty default can split a token)
+        joined = doc.hydra and "oc.env" in node.value
+        found = ctx.token(ctx.outside_env_defaults(doc, node)) \
+            if joined or ctx.token(node.value) else None
         if found is not None:
             kind, text = found
             # the token is what is hashed and scrubbed; a key block is the whole value
