@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 import os
 import re
@@ -332,6 +331,8 @@ def _format_validation(origin: str, err: ValidationError, text: str | None = Non
         line = _line_of(tree, loc)
         where = f"{origin}:{line}" if line else origin
         if e["type"] == "extra_forbidden":
+            import difflib  # only for a policy with an unknown key
+
             close = difflib.get_close_matches(str(loc[-1]), _known_keys(loc[:-1]), n=1,
                                               cutoff=0.6)
             hint = f" (did you mean '{close[0]}'?)" if close else ""

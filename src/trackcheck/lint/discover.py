@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 import stat
-import subprocess
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -257,6 +256,8 @@ def _skipped_dir(rel: str) -> bool:
 def _git_files(top: Path) -> list[str] | None:
     """Paths (relative to ``top``) git lists there, or None when ``top`` is not in a work tree
     or git is not installed."""
+    import subprocess  # only when git is asked: a hook run may never need it
+
     try:
         out = subprocess.run(
             ["git", "-C", str(top), "ls-files", "-z", "--cached", "--others",
@@ -275,6 +276,8 @@ def _git_files(top: Path) -> list[str] | None:
 
 
 def _ignored_by_git(top: Path) -> bool:
+    import subprocess  # only when git is asked: a hook run may never need it
+
     try:
         return subprocess.run(["git", "-C", str(top), "check-ignore", "-q", "."],
                               capture_output=True, timeout=_GIT_TIMEOUT, check=False

@@ -29,7 +29,6 @@ deleted, so it must be rotated.
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from pathlib import PurePosixPath
 
@@ -43,6 +42,8 @@ _WHAT = {"env": "an environment file", "ini": "a Databricks CLI config", "netrc"
 
 def ignored_by_git(path: str) -> bool:
     """git ignores the file and does not track it (outside a repository: not ignored)."""
+    import subprocess  # only for secret files: most runs never start git here
+
     try:
         r = subprocess.run(["git", "check-ignore", "-q", "--", path], capture_output=True,
                            timeout=10)

@@ -40,7 +40,6 @@ from __future__ import annotations
 import functools
 import os
 import re
-import subprocess
 from collections.abc import Iterator
 from pathlib import PurePosixPath
 
@@ -57,6 +56,8 @@ _RUN_NAME = re.compile(r"[\d_.:T-]*\d[\d_.:T-]*")
 def unignored(folder: str, names: list[str]) -> list[str]:
     """``names`` (relative to ``folder``) less those git ignores and does not track, in one git
     call; outside git, all of them."""
+    import subprocess  # only when git is asked: a hook run may never need it
+
     try:
         r = subprocess.run(["git", "-C", folder, "check-ignore", "-z", "--stdin"],
                            input=b"\0".join(os.fsencode(n) for n in names),
