@@ -131,6 +131,9 @@ def test_the_scan_sees_the_package() -> None:
 MLFLOW_IMPORTERS = {
     "audit/mlflow_source.py": "the audit's one registry source",
     "demo.py": "seeds the demo's throwaway registry: a writer, imported by nothing",
+    "audit/ledger_reader.py": "reads the guard's ledger with MLflow's HTTP client and credentials",
+    "guard/app.py": "the guard's mlflow.app entry points, loaded by mlflow server",
+    "guard/store.py": "the guard's wrapper of the server's registry store",
 }
 
 

@@ -160,8 +160,8 @@ def test_an_error_in_an_extended_file_names_that_file(tmp_path: Path) -> None:
      "(tracking-uri-in-code)?"),
     ("rules:\n  tc101: {enabled: false}\n", "'tc101' is not a rule code"),
     ("per_path_ignores:\n  'a/*': [E501]\n", "'E501' is not a rule code or prefix"),
-    ("per_path_ignores:\n  'a/*': [TC1, TC3]\n", "p.yaml:2: 'per_path_ignores.a/*.1': "
-     "unknown rule code 'TC3'"),
+    ("per_path_ignores:\n  'a/*': [TC1, TC4]\n", "p.yaml:2: 'per_path_ignores.a/*.1': "
+     "unknown rule code 'TC4'"),
     ("max_file_bytes: 0\n", "p.yaml:1: 'max_file_bytes': Input should be greater than 0"),
     ("max_depth: -1\n", "p.yaml:1: 'max_depth': "),
     ("config_root: conf\nconfig_roots: [x]\n", "give 'config_roots' (a list) only"),

@@ -160,11 +160,44 @@ def build_parser() -> argparse.ArgumentParser:
     rules.add_argument("code", nargs="?", metavar="CODE")
     rules.add_argument("--format", choices=("text", "json", "markdown"), default="text")
 
+    hist = sub.add_parser("history", help="the alias ledger the guard keeps, read through the "
+                          "tracking server")
+    hist.add_argument("model", nargs="?", metavar="MODEL", help="only this registered model")
+    hist.add_argument("--alias", metavar="ALIAS", help="only writes of this alias")
+    hist.add_argument("--since", metavar="WHEN", type=_since,
+                      help="only entries since an ISO date/time (UTC unless it says) or an age "
+                           "like 7d, 12h, 30m")
+    hist.add_argument("--tracking-uri", metavar="URI", help="server to read (for local debugging)")
+    hist.add_argument("--format", choices=("text", "json"), default="text")
+    hist.add_argument("--output", metavar="FILE", help="write the history to FILE")
+    hist.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
+                      help="bound on each request (default: 10)")
+
     cp = sub.add_parser("check-policy", help="validate policy files")
     cp.add_argument(
         "files", nargs="*", metavar="FILE", help="policy files (default: the discovered one)"
     )
     return parser
+
+
+def _since(value: str) -> float:
+    """``--since``: an ISO-8601 date or time (UTC unless it names a zone) or an age (``7d``)."""
+    import re
+    import time
+    from datetime import datetime, timezone
+
+    m = re.fullmatch(r"\s*(\d{1,6})\s*([dhm])\s*", value)
+    if m:
+        return time.time() - int(m.group(1)) * {"d": 86400, "h": 3600, "m": 60}[m.group(2)]
+    try:
+        when = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is neither an ISO date/time "
+                                         "(2026-11-30, 2026-11-30T08:00) nor an age (7d, 12h, "
+                                         "30m)") from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when.timestamp()
 
 
 def _fmt(args: argparse.Namespace) -> str:
@@ -271,8 +304,9 @@ def _all_rules(codes: Iterable[str] | None = None):  # type: ignore[no-untyped-d
     rules = {r.code: r for r in LINT}
     if codes is None or not set(codes) <= rules.keys():
         from trackcheck.audit.rules import RULES as AUDIT
+        from trackcheck.guard.rules import RULES as GUARD
 
-        rules.update((r.code, r) for r in AUDIT)
+        rules.update((r.code, r) for r in (*AUDIT, *GUARD))
     return rules
 
 
@@ -488,11 +522,36 @@ def cmd_check_policy(args: argparse.Namespace) -> int:
     return EXIT_USAGE if bad else EXIT_OK
 
 
+def cmd_history(args: argparse.Namespace) -> int:
+    from trackcheck.audit.source import SourceError
+
+    try:
+        from trackcheck.audit.ledger_reader import read_ledger
+        from trackcheck.guard.render import render_history
+
+        uri = (args.tracking_uri or os.environ.get("MLFLOW_TRACKING_URI", "")).strip()
+        if not uri:
+            raise CliError("nothing to read: set MLFLOW_TRACKING_URI to the tracking server "
+                           "that runs the guard", EXIT_USAGE)
+        if not args.timeout > 0:
+            raise CliError("--timeout must be a positive number of seconds", EXIT_USAGE)
+        entries = list(read_ledger(uri, model=args.model, alias=args.alias, since=args.since,
+                                   timeout=args.timeout))
+    except SourceError as e:
+        raise CliError(str(e), EXIT_FAILED) from None
+    except ImportError:
+        raise CliError("trackcheck history needs MLflow: install trackcheck[registry] "
+                       "(pip install 'trackcheck[registry]')", EXIT_FAILED) from None
+    _emit(render_history(entries, args.format), args.output)
+    return EXIT_OK
+
+
 COMMANDS = {
     "lint": cmd_lint,
     "audit": cmd_audit,
     "rules": cmd_rules,
     "check-policy": cmd_check_policy,
+    "history": cmd_history,
 }
 
 

@@ -1,9 +1,10 @@
-"""The catalog of rule codes both engines use, known without importing a single rule module."""
+"""The catalog of rule codes every engine uses (lint, audit, guard), known without importing a
+single rule module."""
 
 from __future__ import annotations
 
 # code -> kebab-case name; stable forever (suppressions, baselines and CI depend on them).
-# tests/test_architecture.py keeps this table and the rule modules of both engines in agreement.
+# tests/test_architecture.py keeps this table and the rule modules of every engine in agreement.
 CODES: dict[str, str] = {
     "TC001": "yaml-syntax-error",
     "TC002": "interpolation-syntax-error",
@@ -43,6 +44,11 @@ CODES: dict[str, str] = {
     "TC208": "registry-secret",
     "TC209": "run-tag-policy",
     "TC210": "dangling-model-reference",
+    "TC211": "promotion-path-skipped",
+    "TC212": "alias-moved-outside-guard",
+    "TC301": "unstaged-promotion",
+    "TC302": "protected-alias-write",
+    "TC303": "deployed-version-removed",
 }
 
 
@@ -56,8 +62,9 @@ def unknown_code(code: str, *, prefix: bool) -> str | None:
     what = "a rule code or prefix" if prefix else "a rule code"
     if not (code.startswith("TC") and code[2:].isdigit() and len(code) <= 5):
         return f"'{code}' is not {what} (e.g. TC101{', TC1' if prefix else ''})"
-    # the nearest code of the same family (TC1xx: static config, TC2xx: registry) within ten:
-    # TC172 -> TC171, TC135 -> TC134; a digit swap (TC110 for TC101) is left to the list
+    # the nearest code of the same family (TC1xx: static config, TC2xx: registry, TC3xx: write
+    # time) within ten: TC172 -> TC171, TC135 -> TC134; a digit swap (TC110 for TC101) is left
+    # to the list
     n = int(code[2:]) if len(code) == 5 else -100
     near = sorted((abs(int(c[2:]) - n), c) for c in CODES if c[2] == code[2:3])
     close = near[0][1] if near and near[0][0] < 10 else None

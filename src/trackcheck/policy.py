@@ -148,6 +148,30 @@ RuleCode = Annotated[str, AfterValidator(_code)]
 RulePrefix = Annotated[str, AfterValidator(_prefix)]
 
 
+class GuardPolicy(_Model):
+    """The write-time guard (``mlflow server --app-name trackcheck``): how each verdict is
+    applied, and the rules that exist only at write time (TC301-TC303)."""
+
+    # enforce: refuse a write that would introduce a finding; observe: allow it and record it
+    mode: Literal["enforce", "observe"] = "enforce"
+    # per-rule mode (``TC205: observe``); a code or prefix of any rule the guard runs
+    rules: dict[RulePrefix, Literal["enforce", "observe"]] = Field(default_factory=dict)
+    # TC301: an alias may only be set on a version that has held one of these aliases first
+    promotion: dict[str, list[str]] = Field(default_factory=dict)
+    # TC302: who may set or delete an alias (user names); an alias not listed is open to all
+    protected_aliases: dict[str, list[str]] = Field(default_factory=dict)
+    # the request header naming the actor when MLflow's basic-auth is not in front; it must be
+    # set by a proxy that authenticates (a client could send any name). None: actors unknown
+    actor_header: str | None = None
+    # seconds a write waits for another write to the same model before it is refused
+    lock_timeout: float = Field(10.0, gt=0, le=300)
+
+    def mode_of(self, code: str) -> str:
+        """``enforce`` or ``observe`` for one rule: the longest matching prefix wins."""
+        hits = [(len(p), m) for p, m in self.rules.items() if code.startswith(p)]
+        return max(hits)[1] if hits else self.mode
+
+
 class Policy(_Model):
     extends: str | None = None
     # Hydra config roots (relative paths); empty: found by discovery (``trackcheck.lint.roots``)
@@ -180,6 +204,7 @@ class Policy(_Model):
     max_file_bytes: int = Field(5_000_000, gt=0, le=200_000_000)
     max_depth: int = Field(100, gt=0, le=500)
     max_nodes: int = Field(1_000_000, gt=0, le=50_000_000)
+    guard: GuardPolicy = GuardPolicy()
 
     @model_validator(mode="before")
     @classmethod

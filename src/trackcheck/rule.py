@@ -35,7 +35,7 @@ class Rule:
     code: str
     name: str
     severity: Severity
-    engine: Literal["lint", "audit"]
+    engine: Literal["lint", "audit", "guard"]
     check: Check
     doc: str
 

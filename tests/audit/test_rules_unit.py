@@ -1,4 +1,4 @@
-"""TC201–TC210 on registry state built in memory: PASS/FAIL tables per rule, then conventions."""
+"""TC201–TC212 on registry state built in memory: PASS/FAIL tables per rule, then conventions."""
 
 from __future__ import annotations
 
@@ -149,11 +149,58 @@ TABLE: dict[str, tuple[list[str], list[str]]] = {
          "models: {churn: {aliases: {prod: 3}}}\nreferences: {serve.uri: 'models:/churn'}",
          "models: {churn: {aliases: {prod: 3}}}"],
     ),
+    "TC211": (
+        ["models: {churn: {aliases: {prod: 3}}}\nledger:\n"
+         "  - {model: churn, action: set_alias, alias: prod, to_version: 3, verdict: observed}",
+         # staging came after prod: not the path
+         "models: {churn: {aliases: {prod: 3, staging: 3}}}\nledger:\n"
+         "  - {model: churn, action: set_alias, alias: prod, to_version: 3}\n"
+         "  - {model: churn, action: set_alias, alias: staging, to_version: 3}",
+         # staging on another version does not count
+         "models: {churn: {aliases: {prod: 3}}}\nledger:\n"
+         "  - {model: churn, action: set_alias, alias: staging, to_version: 2}\n"
+         "  - {model: churn, action: set_alias, alias: prod, to_version: 3}"],
+        ["models: {churn: {aliases: {prod: 3}}}",  # no guard: no ledger
+         "models: {churn: {aliases: {prod: 3}}}\nledger: []",
+         # there when the guard started: not judged
+         "models: {churn: {aliases: {prod: 3}}}\nledger:\n"
+         "  - {model: churn, action: adopt, alias: prod, to_version: 3}",
+         "models: {churn: {aliases: {prod: 3}}}\nledger:\n"
+         "  - {model: churn, action: adopt, alias: staging, to_version: 3}\n"
+         "  - {model: churn, action: set_alias, alias: prod, to_version: 3}",
+         # a refused write placed nothing
+         "models: {churn: {aliases: {prod: 3}}}\nledger:\n"
+         "  - {model: churn, action: adopt, alias: prod, to_version: 3}\n"
+         "  - {model: churn, action: set_alias, alias: prod, to_version: 3, verdict: denied,"
+         " outcome: refused}"],
+    ),
+    "TC212": (
+        ["models: {churn: {aliases: {prod: 4}}}\nledger:\n  - {model: '*', action: adopt}\n"
+         "  - {model: churn, action: set_alias, alias: prod, to_version: 3, after: {prod: 3}}",
+         # set while the guard was away, on a model it never saw
+         "models: {churn: {aliases: {prod: 4}}}\nledger:\n  - {model: '*', action: adopt}",
+         # deleted while away
+         "models: {churn: {}}\nledger:\n  - {model: '*', action: adopt}\n"
+         "  - {model: churn, action: adopt, alias: prod, to_version: 3, after: {prod: 3}}"],
+        ["models: {churn: {aliases: {prod: 4}}}",
+         "models: {churn: {aliases: {prod: 4}}}\nledger:\n  - {model: '*', action: adopt}\n"
+         "  - {model: churn, action: adopt, alias: prod, to_version: 4, after: {prod: 4}}",
+         # a refused write changed nothing
+         "models: {churn: {aliases: {prod: 3}}}\nledger:\n  - {model: '*', action: adopt}\n"
+         "  - {model: churn, action: set_alias, alias: prod, to_version: 3, after: {prod: 3}}\n"
+         "  - {model: churn, action: set_alias, alias: prod, to_version: 5, outcome: refused}",
+         # renamed through the guard: the history follows the name
+         "models: {fraud: {aliases: {prod: 3}}}\nledger:\n  - {model: '*', action: adopt}\n"
+         "  - {model: churn, action: set_alias, alias: prod, to_version: 3, after: {prod: 3}}\n"
+         "  - {model: churn, action: rename_model, new_name: fraud, after: {prod: 3}}",
+         # a ledger that never adopted: nothing to compare with
+         "models: {churn: {aliases: {prod: 4}}}\nledger: []"],
+    ),
 }
 
 
 def test_table_covers_every_live_rule() -> None:
-    assert sorted(TABLE) == sorted(BY_CODE) == [f"TC2{i:02d}" for i in range(1, 11)]
+    assert sorted(TABLE) == sorted(BY_CODE) == [f"TC2{i:02d}" for i in range(1, 13)]
 
 
 @pytest.mark.parametrize(("code", "text"), [(c, t) for c, (fail, _) in TABLE.items() for t in fail])

@@ -17,7 +17,14 @@ runs:
     datasets: [{name: churn-2024, digest: 3f2a9c}]
 references:                              # committed models:/ references (TC210)
   serve.model_uri: models:/churn@prod
+ledger:                                  # the guard's ledger (TC211, TC212), oldest first
+  - {model: churn, action: adopt, alias: prod, to_version: 2, after: {prod: 2}}
+  - {model: churn, action: set_alias, alias: prod, to_version: 3, after: {prod: 3}}
 ```
+
+A ledger entry's ``verdict`` defaults to ``allowed`` (``adopted`` for ``adopt``), its
+``outcome`` to ``ok``; ``after`` is the model's alias map once the write was done. Without a
+``ledger`` key the registry has no guard.
 
 Versions an alias points to but ``versions`` leaves out are READY, stage ``None``, without a
 run. Like the real source, the runs of aliased versions are the "wanted" ones: a wanted run
@@ -33,6 +40,7 @@ import yaml
 from trackcheck.audit.context import ConfigRef
 from trackcheck.audit.records import (
     DatasetInput,
+    LedgerEntry,
     ModelRecord,
     RegistrySnapshot,
     RunRecord,
@@ -47,7 +55,7 @@ def _load(text: str) -> dict[str, Any]:
     data = yaml.safe_load(text) or {}
     if not isinstance(data, dict):
         raise ValueError("a registry description is a mapping with 'models', 'runs', 'references'")
-    unknown = set(data) - {"models", "runs", "references"}
+    unknown = set(data) - {"models", "runs", "references", "ledger"}
     if unknown:
         raise ValueError(f"unknown top-level key(s) in registry description: {sorted(unknown)}")
     return data
@@ -89,7 +97,20 @@ def snapshot_from_yaml(text: str) -> RegistrySnapshot:
     for run_id, spec in (data.get("runs") or {}).items():
         snap.runs[str(run_id)] = _run(str(run_id), spec)
     snap.wanted_runs = {v.run_id for v in snap.versions if v.aliases and v.run_id}
+    if "ledger" in data:
+        snap.ledger = tuple(_entry(i, e) for i, e in enumerate(data["ledger"] or (), 1))
     return snap
+
+
+def _entry(number: int, spec: dict[str, Any]) -> LedgerEntry:
+    action = str(spec.get("action", "set_alias"))
+    after = spec.get("after")
+    return LedgerEntry(
+        id=number, model=str(spec["model"]), action=action,
+        verdict=str(spec.get("verdict", "adopted" if action == "adopt" else "allowed")),
+        outcome=str(spec.get("outcome", "ok")), alias=spec.get("alias"),
+        to_version=spec.get("to_version"), new_name=spec.get("new_name"),
+        aliases_after={str(a): int(v) for a, v in after.items()} if after is not None else None)
 
 
 def config_refs_from_yaml(text: str) -> tuple[ConfigRef, ...]:

@@ -51,6 +51,25 @@ class ModelRecord:
         return f"models:/{self.name}"
 
 
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One write the guard recorded (``trackcheck.guard.ledger``), as the audit reads it back."""
+
+    id: int
+    model: str
+    action: str  # set_alias | delete_alias | adopt | rename_model | ...
+    verdict: str  # allowed | observed | denied | adopted
+    outcome: str | None  # ok | refused | pending | MLflow's error code
+    alias: str | None = None
+    to_version: int | None = None
+    new_name: str | None = None  # rename_model
+    aliases_after: dict[str, int] | None = None  # the model's aliases once the write was done
+
+    @property
+    def done(self) -> bool:
+        return self.outcome == "ok"
+
+
 @dataclass
 class RegistrySnapshot:
     """Everything one audit read; ``runs`` holds the source runs of aliased versions only.
@@ -63,6 +82,8 @@ class RegistrySnapshot:
     runs: dict[str, RunRecord] = field(default_factory=dict)
     wanted_runs: set[str] = field(default_factory=set)
     requests: int = 0  # HTTP requests (or store calls) the read took
+    # the guard's ledger, oldest first, when the server keeps one; None: no guard there
+    ledger: tuple[LedgerEntry, ...] | None = None
 
     def versions_of(self, model: str) -> list[VersionRecord]:
         return [v for v in self.versions if v.model == model]

@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from trackcheck.audit.context import AuditContext, ConfigRef
-from trackcheck.audit.records import RegistrySnapshot
+from trackcheck.audit.records import LedgerEntry, RegistrySnapshot
 from trackcheck.audit.rules import RULES
 from trackcheck.audit.source import SourceError, masked_uri
 from trackcheck.detect.uris import parse_model_uri, uri_kind
@@ -188,4 +188,18 @@ def audit(args: argparse.Namespace, policy: Policy, selection: Selection) -> Rep
     if not timeout > 0:
         raise AuditError("--timeout must be a positive number of seconds", EXIT_USAGE)
     snapshot = read_registry(tracking, registry, timeout)
+    if any(r.code in LEDGER_RULES for r in active_rules(RULES, policy, selection)):
+        snapshot.ledger = read_ledger(tracking, timeout)
     return check(snapshot, policy, selection, refs, cwd)
+
+
+LEDGER_RULES = ("TC211", "TC212")  # they read the guard's ledger, when the server keeps one
+
+
+def read_ledger(tracking: str, timeout: float) -> tuple[LedgerEntry, ...] | None:
+    try:
+        from trackcheck.audit.ledger_reader import ledger_entries
+
+        return ledger_entries(tracking, timeout)
+    except SourceError as e:
+        raise AuditError(str(e), EXIT_FAILED) from None

@@ -1,0 +1,100 @@
+"""The guard's ledger, read through the tracking server's own endpoint with MLflow's credentials
+(``MLFLOW_TRACKING_USERNAME``/``PASSWORD``/``TOKEN``), never the database: for ``trackcheck
+history`` and the audit's ledger rules. Read-only; only ``GET /api/2.0/trackcheck/ledger``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from trackcheck.audit.records import LedgerEntry
+from trackcheck.audit.source import SourceError, masked_uri
+
+ENDPOINT = "/api/2.0/trackcheck/ledger"
+PAGE = 1000
+MAX_ENTRIES = 1_000_000  # a ledger past this is read with --since or a model name
+
+
+class NoLedger(SourceError):
+    """The server answers but serves no ledger: the guard is not running there."""
+
+
+def read_ledger(tracking_uri: str, *, model: str | None = None, alias: str | None = None,
+                since: float | None = None, timeout: float = 10.0) -> Iterator[dict[str, Any]]:
+    """Every ledger entry that matches, oldest first; raises :class:`SourceError` (one line,
+    the URI masked, no server text)."""
+    from trackcheck.audit.mlflow_source import quiet
+
+    shown = masked_uri(tracking_uri)
+    if not tracking_uri.lower().startswith(("http://", "https://")):
+        raise SourceError(f"registry {shown}: the ledger is served by a tracking server "
+                          "(http or https) that runs the trackcheck guard")
+    with quiet():
+        from mlflow.utils.credentials import get_default_host_creds
+        from mlflow.utils.rest_utils import http_request
+
+        creds = get_default_host_creds(tracking_uri)
+        token, seen = None, 0
+        while True:
+            params: dict[str, Any] = {"max_results": PAGE}
+            for k, v in (("model", model), ("alias", alias), ("since", since),
+                         ("page_token", token)):
+                if v is not None:
+                    params[k] = v
+            try:
+                resp = http_request(creds, ENDPOINT, "GET", params=params, max_retries=0,
+                                    timeout=timeout, raise_on_status=False)
+            except Exception as e:  # noqa: BLE001 - connection refused, timeout, bad URI
+                raise SourceError(f"registry {shown}: unreachable ({type(e).__name__}) "
+                                  "while reading the ledger") from None
+            if resp.status_code == 404:
+                raise NoLedger(f"registry {shown}: no ledger there (the server does not run "
+                               "'mlflow server --app-name trackcheck')")
+            if resp.status_code != 200:
+                hint = " (check MLFLOW_TRACKING_USERNAME/PASSWORD or MLFLOW_TRACKING_TOKEN)" \
+                    if resp.status_code in (401, 403) else ""
+                raise SourceError(f"registry {shown}: HTTP {resp.status_code} while reading "
+                                  f"the ledger{hint}")
+            try:
+                body = json.loads(resp.text)
+                entries = body["entries"]
+                token = body.get("next_page_token")
+            except (ValueError, KeyError, TypeError):
+                raise SourceError(f"registry {shown}: malformed ledger response") from None
+            for e in entries:
+                seen += 1
+                if seen > MAX_ENTRIES:
+                    raise SourceError(f"registry {shown}: more than {MAX_ENTRIES:,} ledger "
+                                      "entries; narrow it with a model name or --since")
+                yield e
+            if not token or not entries and token is None:
+                return
+
+
+
+def ledger_entries(tracking_uri: str, timeout: float) -> tuple[LedgerEntry, ...] | None:
+    """The whole ledger as records for the audit's ledger rules; None when the server keeps
+    none (no guard there, or not an HTTP tracking server)."""
+    if not tracking_uri.lower().startswith(("http://", "https://")):
+        return None
+    out = []
+    try:
+        for e in read_ledger(tracking_uri, timeout=timeout):
+            after = e.get("aliases_after")
+            out.append(LedgerEntry(
+                id=int(e["id"]), model=str(e["model"]), action=str(e["action"]),
+                verdict=str(e.get("verdict")), outcome=e.get("outcome"), alias=e.get("alias"),
+                to_version=_int(e.get("to_version")), new_name=e.get("new_name"),
+                aliases_after={str(k): int(v) for k, v in after.items()}
+                if isinstance(after, dict) else None))
+    except NoLedger:
+        return None
+    except (KeyError, TypeError, ValueError):
+        raise SourceError(f"registry {masked_uri(tracking_uri)}: malformed ledger "
+                          "entry") from None
+    return tuple(out)
+
+
+def _int(value: Any) -> int | None:
+    return None if value is None else int(value)

@@ -1,0 +1,1 @@
+"""The write-time guard: registry writes judged by the policy before MLflow performs them."""
