@@ -41,7 +41,7 @@ guard:
   protected_aliases: {canary: [alice]}
   rules: {TC206: observe}
 """
-AUTH_POLICY = "guard:\n  protected_aliases: {prod: [alice]}\n"
+AUTH_POLICY = "guard:\n  protected_aliases: {prod: [alice]}\n  rules: {TC301: observe}\n"
 ADMIN_PASSWORD = "Adm1n-pass-for-tests-only"
 PASSWORDS = {"alice": "Al1ce-pass-for-tests", "bob": "B0b-pass-for-tests-only"}
 GOOD_TAGS = {"project": "churn", "env": "prod", "model_name": "xgb", "data_name": "churn-2024",
@@ -104,7 +104,8 @@ def auth_server() -> Iterator[GuardServer]:
     (root / "basic_auth.ini").write_text(
         "[mlflow]\ndefault_permission = EDIT\n"
         f"database_uri = sqlite:///{root / 'basic_auth.db'}\nadmin_username = admin\n"
-        "authorization_function = mlflow.server.auth:authenticate_request_basic_auth\n", "utf-8")
+        "authorization_function = mlflow.server.auth:authenticate_request_basic_auth\n"
+        "auth_cache_ttl_seconds = 300\n", "utf-8")  # one password hash per user, not per request
     env = {"MLFLOW_AUTH_CONFIG_PATH": str(root / "basic_auth.ini"),
            "MLFLOW_AUTH_ADMIN_PASSWORD": ADMIN_PASSWORD,
            "MLFLOW_FLASK_SERVER_SECRET_KEY": "trackcheck-tests-secret-key"}
@@ -145,9 +146,10 @@ _names = itertools.count(1)
 class Registry:
     """Seeds and reads the registry behind a guard server through MLflow's own client."""
 
-    def __init__(self, server: GuardServer, client: Any):
+    def __init__(self, server: GuardServer, client: Any, auth: tuple[str, str] | None = None):
         self.server = server
         self.client = client
+        self.auth = auth  # basic-auth credentials for reading the ledger
         self.model = f"churn-{os.getpid()}-{next(_names)}"
         self._experiment: str | None = None
 
@@ -186,7 +188,7 @@ class Registry:
     def ledger(self, **params: str) -> list[dict[str, Any]]:
         query = "&".join(f"{k}={v}" for k, v in {"model": self.model, **params}.items())
         status, body = http(self.server.uri, "GET", "/api/2.0/trackcheck/ledger",
-                            params=f"?{query}&max_results=1000")
+                            params=f"?{query}&max_results=1000", auth=self.auth)
         assert status == 200, body
         return list(body["entries"])
 

@@ -240,3 +240,26 @@ def test_history_of_a_server_without_the_guard_says_so(tmp_path: Any) -> None:
     p = subprocess.run([sys.executable, "-m", "trackcheck", "history"],
                        env={"PATH": "/usr/bin:/bin"}, capture_output=True, text=True, timeout=60)
     assert p.returncode == 2 and "MLFLOW_TRACKING_URI" in p.stderr
+
+
+def test_an_alias_moved_behind_the_guard_is_an_audit_finding(registry: Registry,
+                                                              guard_server: GuardServer) -> None:
+    from argparse import Namespace
+
+    from trackcheck.audit.runner import audit
+    from trackcheck.engine import Selection
+    from trackcheck.policy import load_policy
+
+    v = registry.version()
+    promote(registry, v, "staging")
+
+    def tc212() -> list[str]:
+        args = Namespace(registry=True, tracking_uri=guard_server.uri, config=None, timeout=10.0)
+        report = audit(args, load_policy("default")[0], Selection(select=("TC212",)))
+        return [f.message for f in report.findings if f.path == f"models:/{registry.model}"]
+
+    assert tc212() == []
+    set_alias_behind_the_guard(guard_server, registry.model, "dev", v)
+    (message,) = tc212()
+    assert f"alias 'dev' of '{registry.model}' is on version {v}" in message
+    assert "last recorded it not set" in message

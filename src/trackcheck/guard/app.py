@@ -89,7 +89,17 @@ def _build(basic_auth: bool) -> Any:
         _log.warning("trackcheck guard: adopted the registry's current aliases (%d)", adopted)
     _serve_ledger(flask_app, ledger, basic_auth)
     if basic_auth:
-        from mlflow.server.auth import create_app as with_basic_auth
+        try:
+            from mlflow.server.auth import create_app as with_basic_auth
+        except ImportError:
+            raise StartupError("MLflow's basic-auth needs its extra: pip install "
+                               "'mlflow[auth]'") from None
+        from mlflow.server import auth
+
+        # basic-auth refuses routes it has no validator for (fail-closed): the ledger is open to
+        # every signed-in user, and its view shows each one only the models they may read
+        for route in LEDGER_ROUTES:
+            auth.BEFORE_REQUEST_VALIDATORS[(route, "GET")] = auth._allow_authenticated
 
         return with_basic_auth(flask_app)
     from mlflow.environment_variables import _MLFLOW_SGI_NAME
