@@ -138,7 +138,8 @@ class Ledger:
             except sa.exc.IntegrityError:
                 pass
             except Exception as e:  # noqa: BLE001
-                raise LedgerError(f"cannot lock model '{name}' ({type(e).__name__})") from None
+                raise LedgerError(f"cannot lock model '{name}' in the ledger database "
+                                  f"({type(e).__name__})") from None
             with contextlib.suppress(Exception), self.engine.begin() as c:
                 c.execute(locks.delete().where(locks.c.name == name,
                                                locks.c.since < time.time() - STALE_LOCK))
@@ -188,8 +189,13 @@ class Ledger:
         rows.append(dict(time=now, actor=actor, model=ADOPTED, action="adopt",
                          verdict="adopted", outcome="ok",
                          message=f"{len(aliases)} model(s) with aliases adopted"))
-        with self.engine.begin() as c:
-            c.execute(entries.insert(), rows)
+        keys = [c.name for c in entries.columns if c.name != "id"]
+        rows = [{k: row.get(k) for k in keys} for row in rows]  # one shape for executemany
+        try:
+            with self.engine.begin() as c:
+                c.execute(entries.insert(), rows)
+        except Exception as e:  # noqa: BLE001
+            raise LedgerError(f"cannot write the ledger ({type(e).__name__})") from None
         return len(rows) - 1
 
     # --- reading ------------------------------------------------------------------------

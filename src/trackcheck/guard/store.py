@@ -143,8 +143,12 @@ class Guard:
         try:
             with self.ledger.lock(names, self.policy.guard.lock_timeout):
                 return self._judged(change, actor, perform)
-        except (Refused, LedgerError) as e:
+        except Refused as e:
             raise MlflowException(str(e), error_code=PERMISSION_DENIED) from None
+        except LedgerError as e:  # unreachable, or another write holds the model too long
+            raise MlflowException(f"trackcheck guard could not judge {change.describe()}: {e}; "
+                                  "the write was refused, nothing changed",
+                                  error_code=PERMISSION_DENIED) from None
 
     def _judged(self, change: Change, actor: str | None, perform: Callable[[], T]) -> T:
         try:
