@@ -68,13 +68,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(db: Path):  # type: ignore[no-untyped-def]
+def server(db: Path, app: str | None = None,  # type: ignore[no-untyped-def]
+           env: dict[str, str] | None = None):
     port = free_port()
     cmd = [str(Path(sys.executable).with_name("mlflow")), "server", "--host", "127.0.0.1",
            "--port", str(port), "--backend-store-uri", f"sqlite:///{db}",
-           "--default-artifact-root", str(db.parent / "artifacts"), "--workers", "1"]
-    log = open(db.parent / "server.log", "wb")  # noqa: SIM115
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+           "--default-artifact-root", str(db.parent / "artifacts"), "--workers", "1",
+           *(["--app-name", app] if app else [])]
+    log = open(db.parent / f"server-{app or 'mlflow'}.log", "wb")  # noqa: SIM115
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                            env={**os.environ, **(env or {})})
     uri = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120

@@ -78,9 +78,11 @@ class Verdict:
 
 
 def _identities(snap: RegistrySnapshot, ctx: AuditContext, names: set[str]
-                ) -> dict[tuple[str, str, str], tuple[Rule, str]]:
-    """Each live-rule finding of the model, keyed so that a rename does not make it new."""
-    found: dict[tuple[str, str, str], tuple[Rule, str]] = {}
+                ) -> dict[tuple[str, str, str, str], tuple[Rule, str]]:
+    """Each live-rule finding of the model, keyed as its fingerprint is (rule, where, key,
+    offending value: ``prod`` joining ``staging`` on a debug run is a new finding), with the
+    model's name left out so that a rename does not make old findings new."""
+    found: dict[tuple[str, str, str, str], tuple[Rule, str]] = {}
     for rule in STATE_RULES:
         if not ctx.policy.rule_enabled(rule.code):
             continue
@@ -90,7 +92,7 @@ def _identities(snap: RegistrySnapshot, ctx: AuditContext, names: set[str]
                 if path == f"models:/{name}" or path.startswith(f"models:/{name}/"):
                     path = "models:/" + path[len(f"models:/{name}"):]
                     break
-            found.setdefault((rule.code, path, hit.key), (rule, hit.message))
+            found.setdefault((rule.code, path, hit.key, hit.value or ""), (rule, hit.message))
     return found
 
 

@@ -107,9 +107,14 @@ class Guard:
                                key=lambda v: v.version)
         return snap, False
 
-    def add_runs(self, *snaps: RegistrySnapshot) -> None:
-        """The source runs of every aliased version, looked up once, shared by the snapshots."""
-        wanted = {v.run_id for s in snaps for v in s.versions if v.aliases and v.run_id}
+    def add_runs(self, before: RegistrySnapshot, after: RegistrySnapshot) -> None:
+        """The source runs of the versions whose aliases the write changes, looked up once and
+        shared by both states. A run behind an unchanged version judges the same before and
+        after, so it cannot make a finding new: it is not read (a tag write reads no run)."""
+        held = {v.version: v.aliases for v in before.versions}
+        wanted = {v.run_id for v in after.versions
+                  if v.aliases and v.run_id and v.aliases != held.get(v.version)}
+        snaps = (before, after)
         found = {}
         for run_id in sorted(wanted):
             try:
@@ -118,7 +123,7 @@ class Guard:
                 if e.error_code != "RESOURCE_DOES_NOT_EXIST":
                     raise
         for s in snaps:
-            s.wanted_runs = {v.run_id for v in s.versions if v.aliases and v.run_id}
+            s.wanted_runs = wanted & {v.run_id for v in s.versions if v.aliases and v.run_id}
             s.runs = {r: found[r] for r in s.wanted_runs if r in found}
 
     # --- one write --------------------------------------------------------------------
