@@ -16,6 +16,7 @@ import argparse
 import os
 import sys
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from trackcheck import __version__
@@ -252,7 +253,7 @@ def _load_policy(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 def _finish(report, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
     """Baseline, render, scrub, exit code: the same for both engines."""
     from trackcheck.findings import Severity
-    from trackcheck.reporters import NEEDS_RULES, REPORTERS
+    from trackcheck.reporters import NEEDS_RULES, NEEDS_STATE, REPORTERS
 
     if args.write_baseline:
         from trackcheck import baseline
@@ -276,7 +277,8 @@ def _finish(report, args: argparse.Namespace) -> int:  # type: ignore[no-untyped
     # only a format that prints rule docs loads them, and only those of the engines it shows
     rules = _all_rules({f.rule for f in (*report.findings, *report.suppressed)}) \
         if fmt in NEEDS_RULES else {}
-    text = REPORTERS[fmt](_scrubbed(report), rules, args.show_suppressed)
+    shown = report if fmt in NEEDS_STATE else replace(report, registry=None)
+    text = REPORTERS[fmt](_scrubbed(shown), rules, args.show_suppressed)
     if args.quiet and fmt in ("text", "github"):
         text = "".join(line + "\n" for line in text.splitlines()[:-1])
     _emit(text, args.output)

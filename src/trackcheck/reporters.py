@@ -16,6 +16,9 @@ Reporter = Callable[[Report, Mapping[str, Rule], bool], str]
 # the others are given no rules, so a run imports no rule module it did not run. Each reporter
 # imports what only it needs (json, XML, Jinja2).
 NEEDS_RULES = frozenset({"sarif", "html"})
+# The reporters that show the audit's registry state (the others are given none: masking the
+# state of 10^5 versions for a text report would be wasted work).
+NEEDS_STATE = frozenset({"html"})
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
