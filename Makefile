@@ -4,7 +4,7 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test lint bench
+.PHONY: setup chromium demo test lint bench
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -13,6 +13,18 @@ setup: $(BIN)/python
 	$(BIN)/python -m pip install -q --upgrade pip
 	@echo "installing trackcheck with its registry, hydra and dev extras into $(VENV) (about two minutes the first time) ..."
 	$(BIN)/python -m pip install --progress-bar on -e ".[registry,hydra,dev]"
+	@$(MAKE) --no-print-directory chromium
+
+# Debian's chromium, for the HTML report's browser tests and the demo's screenshot: installed
+# once (skipped when it is on PATH), quietly, within 15 minutes; without root or apt, a hint
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO="sudo -n"; fi; \
+	  echo "installing Debian's chromium (HTML report tests, demo screenshot) ..."; \
+	  { command -v apt-get >/dev/null && timeout 900 $$SUDO apt-get update -qq >/dev/null 2>&1 \
+	    && DEBIAN_FRONTEND=noninteractive timeout 900 $$SUDO apt-get install -y -qq chromium \
+	    >/dev/null 2>&1; } || echo "could not install chromium: the browser tests will fail \
+	and the demo takes no screenshot (apt-get install chromium)"; }
 
 demo: setup
 	MLFLOW_DISABLE_TELEMETRY=true $(BIN)/python -m trackcheck.demo
@@ -27,3 +39,4 @@ lint: setup
 bench: setup
 	$(BIN)/python benchmarks/lint_tree.py
 	$(BIN)/python benchmarks/audit_registry.py
+	$(BIN)/python benchmarks/html_report.py

@@ -180,7 +180,7 @@ def test_audit_imports_lint_only_in_its_runner() -> None:
 
 
 CORE = ("findings.py", "rule.py", "policy.py", "engine.py", "reporters.py", "baseline.py",
-        "detect/")
+        "detect/", "state.py", "snapshot.py", "diff.py", "html_report.py")
 
 
 def test_the_core_depends_on_neither_engine() -> None:
@@ -260,3 +260,19 @@ def test_writing_a_baseline_loads_no_reporter_xml_or_audit_module(violating_tree
     loaded, rc, err = modules_after(["lint", "--write-baseline", str(out)], violating_tree)
     assert rc == 0 and out.is_file(), err
     assert _loaded_under(loaded, *NEVER_IN_LINT, "xml") == []
+
+
+# --- the HTML report: Jinja2 only when HTML is asked for ----------------------------------------
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif"])
+def test_lint_in_other_formats_never_loads_jinja(violating_tree: Path, fmt: str) -> None:
+    loaded, rc, err = modules_after(["lint", "--format", fmt, "config"], violating_tree)
+    assert rc == 1, err
+    assert _loaded_under(loaded, "jinja2", "markupsafe", "trackcheck.html_report",
+                         "trackcheck.snapshot", "trackcheck.diff") == []
+
+
+def test_lint_as_html_loads_jinja_but_nothing_of_the_registry(violating_tree: Path) -> None:
+    loaded, rc, err = modules_after(["lint", "--format", "html", "config"], violating_tree)
+    assert rc == 1, err
+    assert {"jinja2", "trackcheck.html_report"} <= loaded
+    assert _loaded_under(loaded, *NEVER_IN_LINT) == []

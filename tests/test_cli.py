@@ -202,6 +202,10 @@ def check_format(fmt: str, out: str) -> None:
         root = ET.fromstring(out)
         assert int(root.get("failures", "0")) >= 1
         assert any(f.get("type") == "TC101" for f in root.iter("failure"))
+    elif fmt == "html":
+        assert out.startswith("<!DOCTYPE html>") and out.rstrip().endswith("</html>")
+        card = out.split('data-name="config/errors.yaml"', 1)[1].split("</article>", 1)[0]
+        assert 'data-rule="TC101"' in card and '<td class="n">2:17</td>' in card
     else:  # pragma: no cover - a new format needs a check here
         raise AssertionError(fmt)
 

@@ -16,12 +16,13 @@ import argparse
 import os
 import sys
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from trackcheck import __version__
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3
-FORMATS = ("text", "json", "sarif", "github", "junit")
+FORMATS = ("text", "json", "sarif", "github", "junit", "html")
 
 
 class CliError(Exception):
@@ -154,7 +155,29 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="bound on each request chain, retries included (default: 10)",
     )
+    audit.add_argument("--snapshot", metavar="FILE",
+                       help="also write the audited state (models, versions, aliases, findings' "
+                       "fingerprints; no values) to FILE, for `trackcheck diff`")
     _common(audit)
+
+    diff = sub.add_parser("diff", help="what changed between two registry snapshots, or a "
+                          "snapshot and the live registry")
+    diff.add_argument("old", metavar="OLD", help="a snapshot (audit --registry --snapshot FILE)")
+    diff.add_argument("new", nargs="?", metavar="NEW", help="a later snapshot (or --live)")
+    diff.add_argument("--live", action="store_true",
+                      help="compare OLD with the live registry, audited now (read-only)")
+    diff.add_argument("--format", choices=("text", "json", "markdown", "html"), default="text")
+    diff.add_argument("--output", metavar="FILE", help="write the diff to FILE")
+    diff.add_argument("--fail-on-new", action="store_true",
+                      help="exit 1 when NEW has findings OLD did not")
+    diff.add_argument("--select", type=_codes, action="extend", metavar="CODES",
+                      help="compare only findings of these codes/prefixes")
+    diff.add_argument("--ignore", type=_codes, action="extend", metavar="CODES",
+                      help="leave findings of these codes/prefixes out")
+    diff.add_argument("--policy", metavar="FILE", help="policy of the --live audit")
+    diff.add_argument("--tracking-uri", metavar="URI", help="registry for --live (local debugging)")
+    diff.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
+                      help="--live: bound on each request chain (default: 10)")
 
     rules = sub.add_parser("rules", help="list rules, or print one rule's documentation")
     rules.add_argument("code", nargs="?", metavar="CODE")
@@ -263,7 +286,7 @@ def _load_policy(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 def _finish(report, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
     """Baseline, render, scrub, exit code: the same for both engines."""
     from trackcheck.findings import Severity
-    from trackcheck.reporters import NEEDS_RULES, REPORTERS
+    from trackcheck.reporters import NEEDS_RULES, NEEDS_STATE, REPORTERS
 
     if args.write_baseline:
         from trackcheck import baseline
@@ -287,7 +310,8 @@ def _finish(report, args: argparse.Namespace) -> int:  # type: ignore[no-untyped
     # only a format that prints rule docs loads them, and only those of the engines it shows
     rules = _all_rules({f.rule for f in (*report.findings, *report.suppressed)}) \
         if fmt in NEEDS_RULES else {}
-    text = REPORTERS[fmt](_scrubbed(report), rules, args.show_suppressed)
+    shown = report if fmt in NEEDS_STATE else replace(report, registry=None)
+    text = REPORTERS[fmt](_scrubbed(shown), rules, args.show_suppressed)
     if args.quiet and fmt in ("text", "github"):
         text = "".join(line + "\n" for line in text.splitlines()[:-1])
     _emit(text, args.output)
@@ -434,7 +458,44 @@ def cmd_audit(args: argparse.Namespace) -> int:
         report = audit(args, policy, _selection(args))
     except AuditError as e:
         raise CliError(str(e), e.exit_code) from None
+    if args.snapshot:  # the registry's state: every finding, before any baseline hides one
+        from trackcheck import snapshot
+
+        try:
+            snap = snapshot.write(Path(args.snapshot), _scrubbed(report))
+        except snapshot.SnapshotError as e:
+            raise CliError(str(e), EXIT_USAGE) from None
+        if not args.quiet:
+            n = sum(len(m.versions) for m in snap.models)
+            _say(f"wrote snapshot {args.snapshot} ({len(snap.models)} model(s), {n} version(s), "
+                 f"{len(snap.findings)} finding(s))")
     return _finish(report, args)
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    """``trackcheck diff OLD NEW`` / ``diff OLD --live``: exit 1 with ``--fail-on-new`` when NEW
+    has findings OLD did not, 2 for a bad snapshot or usage, 3 when the live audit fails."""
+    from trackcheck import diff, snapshot
+
+    if (args.new is None) is not args.live:
+        raise CliError("diff needs OLD and NEW snapshots, or OLD and --live", EXIT_USAGE)
+    try:
+        old = snapshot.load(Path(args.old))
+        new = snapshot.load(Path(args.new)) if args.new else None
+    except snapshot.SnapshotError as e:
+        raise CliError(str(e), EXIT_USAGE) from None
+    if new is None:
+        from trackcheck.audit.runner import AuditError, audit
+
+        args.config = None
+        try:
+            report = audit(args, _load_policy(args), _selection(args))
+        except AuditError as e:
+            raise CliError(str(e), e.exit_code) from None
+        new = snapshot.parse(snapshot.document(_scrubbed(report), taken_at="now (live)"))
+    result = diff.compare(old, new, _selection(args).wants)
+    _emit(diff.RENDERERS[args.format](result), args.output)
+    return EXIT_FINDINGS if args.fail_on_new and result.findings_new else EXIT_OK
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
@@ -549,6 +610,7 @@ def cmd_history(args: argparse.Namespace) -> int:
 COMMANDS = {
     "lint": cmd_lint,
     "audit": cmd_audit,
+    "diff": cmd_diff,
     "rules": cmd_rules,
     "check-policy": cmd_check_policy,
     "history": cmd_history,

@@ -4,7 +4,9 @@ The demo builds ``.demo/mlflow.db`` (rebuilt on every run, never committed) thro
 MLflow client: the template's registered model with a clean lifecycle (``dev`` → ``staging`` →
 ``prod``, finished runs with the run tags, a git commit and a dataset input with its digest)
 plus planted problems of the kind a real registry accumulates. Then it runs, as a newcomer
-would, ``trackcheck lint config`` and ``trackcheck audit --registry --config config`` on it.
+would, ``trackcheck lint config`` and ``trackcheck audit --registry --config config`` on it,
+and writes the audit as a page (``.demo/report.html``) with a picture of it taken by headless
+chromium (``.demo/report.png``) when chromium is installed.
 """
 
 from __future__ import annotations
@@ -126,6 +128,46 @@ def _run(title: str, args: list[str]) -> int:
     return p.returncode
 
 
+REPORT = DEMO_DIR / "report.html"
+SCREENSHOT = DEMO_DIR / "report.png"
+
+
+def _html_report(audit_args: list[str]) -> bool:
+    """The audit as one HTML page (what a CI job would keep as an artifact)."""
+    p = subprocess.run([sys.executable, "-m", "trackcheck", *audit_args, "--format", "html",
+                        "--output", str(REPORT)], text=True, capture_output=True,
+                       env={**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"})
+    if p.returncode not in (0, 1) or not REPORT.is_file():
+        sys.stdout.write(p.stderr)
+        return False
+    return True
+
+
+def _screenshot() -> str:
+    """A PNG of the report's first screen, by headless chromium; what happened, in words."""
+    import tempfile
+
+    exe = shutil.which("chromium") or shutil.which("chromium-browser")
+    if exe is None:
+        return ("no screenshot: chromium is not installed (`make setup` installs Debian's "
+                "chromium; or apt-get install chromium)")
+    profile = tempfile.mkdtemp(prefix="trackcheck-demo-chromium-")
+    try:
+        subprocess.run(
+            [exe, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             "--hide-scrollbars", f"--user-data-dir={profile}", "--window-size=1280,1100",
+             f"--screenshot={SCREENSHOT.resolve()}", REPORT.resolve().as_uri()],
+            stdin=subprocess.DEVNULL, capture_output=True, timeout=90)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return f"no screenshot: chromium did not finish ({type(e).__name__})"
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+    if not SCREENSHOT.is_file():
+        return "no screenshot: chromium wrote none"
+    return f"a picture of it: {SCREENSHOT}"
+
+
 def _command() -> str:
     """How to start this trackcheck from the working directory in a fresh shell: the console
     script beside this interpreter (``.venv/bin/trackcheck``), relative when it is below."""
@@ -157,13 +199,18 @@ def main() -> int:
     if config.is_dir():
         audit_args += ["--config", str(config)]
     code = _run("the live registry, read-only", audit_args)
+    page = _html_report(audit_args)
+    picture = _screenshot() if page else ""
     print(f"\nDone in {time.monotonic() - start:.1f}s. The audit exits {code} on purpose: the demo "
           "registry was seeded with a clean prod lifecycle plus planted problems:")
     for rule, what in PLANTED:
         print(f"  {rule}  {what}")
+    if page:
+        print(f"The same audit as a page: {REPORT} (open it in a browser); {picture}")
     tc = _command()
     print(f"Explore (works as written, no venv to activate):\n  {tc} rules TC201\n"
-          f"  {tc} audit --registry --tracking-uri {URI} --format json\n  {tc} lint -v")
+          f"  {tc} audit --registry --tracking-uri {URI} --format json\n  {tc} lint -v\n"
+          f"  {tc} audit --registry --tracking-uri {URI} --snapshot .demo/snapshot.json")
 
     return 0
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from trackcheck.findings import Finding, LazyFingerprint, Severity
 from trackcheck.policy import Policy
 from trackcheck.rule import Hit, Rule
+from trackcheck.state import RegistryState
 
 
 @dataclass
@@ -35,6 +36,8 @@ class Report:
     suppressed: list[Finding] = field(default_factory=list)
     summary: dict[str, object] = field(default_factory=dict)
     secrets: set[str] = field(default_factory=set)  # values to scrub from every output
+    # the audit's registry state, model by model (the HTML report and snapshots show it)
+    registry: RegistryState | None = None
 
     def sort(self) -> None:
         self.findings.sort(key=Finding.sort_key)

@@ -1,4 +1,4 @@
-"""Reporters looked up by name: text, json, sarif, github, junit. Each returns the whole output."""
+"""Reporters looked up by name: text, json, sarif, github, junit, html; each returns all output."""
 
 from __future__ import annotations
 
@@ -12,9 +12,13 @@ from trackcheck.rule import Rule
 
 Reporter = Callable[[Report, Mapping[str, Rule], bool], str]
 
-# The one reporter that prints rule documentation: the others are given no rules, so a run
-# imports no rule module it did not run. Each reporter imports what only it needs (json, XML).
-NEEDS_RULES = frozenset({"sarif"})
+# The reporters that print rule documentation (SARIF's help, the HTML page's rule summaries):
+# the others are given no rules, so a run imports no rule module it did not run. Each reporter
+# imports what only it needs (json, XML, Jinja2).
+NEEDS_RULES = frozenset({"sarif", "html"})
+# The reporters that show the audit's registry state (the others are given none: masking the
+# state of 10^5 versions for a text report would be wasted work).
+NEEDS_STATE = frozenset({"html"})
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
@@ -185,10 +189,18 @@ def junit(report: Report, rules: Mapping[str, Rule], show_suppressed: bool = Fal
     )
 
 
+def html(report: Report, rules: Mapping[str, Rule], show_suppressed: bool = False) -> str:
+    """One self-contained page (``trackcheck.html_report``; only it imports Jinja2)."""
+    from trackcheck.html_report import render_report
+
+    return render_report(report, rules, show_suppressed)
+
+
 REPORTERS: dict[str, Reporter] = {
     "text": text,
     "json": json_,
     "sarif": sarif,
     "github": github,
     "junit": junit,
+    "html": html,
 }

@@ -34,4 +34,10 @@ def test_demo_lints_and_audits_a_throwaway_registry(tmp_path: Path) -> None:
     assert "Traceback" not in out + p.stderr
     assert not (tmp_path / ".demo" / "stale.txt").exists()
     assert (tmp_path / ".demo" / "mlflow.db").is_file()
+    # the audit as a page, and a picture of it (make setup installs chromium)
+    page = (tmp_path / ".demo" / "report.html").read_text("utf-8")
+    assert 'data-name="churn-model"' in page and 'data-rule="TC201"' in page
+    assert "The same audit as a page: .demo/report.html" in out
+    assert "a picture of it: .demo/report.png" in out
+    assert (tmp_path / ".demo" / "report.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
     assert sorted(os.listdir(tmp_path)) == [".demo", "config", "policies"]  # nothing else written

@@ -14,10 +14,12 @@ from trackcheck.audit.context import AuditContext, ConfigRef
 from trackcheck.audit.records import LedgerEntry, RegistrySnapshot
 from trackcheck.audit.rules import RULES
 from trackcheck.audit.source import SourceError, masked_uri
+from trackcheck.audit.state import model_states
 from trackcheck.detect.uris import parse_model_uri, uri_kind
 from trackcheck.engine import Report, Selection, active_rules, stamp
 from trackcheck.findings import Finding
 from trackcheck.policy import Policy
+from trackcheck.state import RegistryState
 
 EXIT_USAGE, EXIT_FAILED = 2, 3
 LOCAL_STORE = "mlflow.db"  # MLflow's own default store, ``sqlite:///mlflow.db``
@@ -164,6 +166,11 @@ def check(snapshot: RegistrySnapshot, policy: Policy, selection: Selection | Non
                 continue
             found.append(stamp(rule, hit, policy))
     report.findings, report.suppressed = _inline_suppressed(found, cwd or Path.cwd())
+    # what the HTML report and snapshots show, built model by model (an audit that reads the
+    # registry per model calls model_states per model)
+    report.registry = RegistryState(snapshot.registry, tuple(policy.aliases.allowed),
+                                    tuple(policy.aliases.retired))
+    report.registry.models.extend(model_states(snapshot, report.findings, ctx, report.secrets))
     report.summary = {
         "registry": snapshot.registry,
         "models": len(snapshot.models),

@@ -124,6 +124,7 @@ def scrub_report(report: Report) -> Report:
             return clean(v)
         return [value(x) for x in v] if isinstance(v, list) else v
 
+    state = None if report.registry is None else report.registry.scrubbed(clean, one)
     return replace(report, findings=[one(f) for f in report.findings],
                    suppressed=[one(f) for f in report.suppressed],
-                   summary={k: value(v) for k, v in report.summary.items()})
+                   summary={k: value(v) for k, v in report.summary.items()}, registry=state)
