@@ -34,7 +34,7 @@ from trackcheck import __version__
 from trackcheck.engine import Report
 from trackcheck.findings import Finding, Severity
 from trackcheck.rule import Rule
-from trackcheck.state import ModelState, VersionState
+from trackcheck.state import AliasMove, ModelState, VersionState, utc_text
 
 if TYPE_CHECKING:
     import jinja2
@@ -59,6 +59,12 @@ class AliasEvent:
     old: int | None
     new: int | None
     who: str | None = None
+
+
+def history_events(history: Mapping[str, Sequence[AliasMove]]) -> dict[str, list[AliasEvent]]:
+    """The guard's alias moves (``RegistryState.history``) as the timeline shows them."""
+    return {name: [AliasEvent(utc_text(m.time), m.alias, m.old, m.new, m.who) for m in moves]
+            for name, moves in history.items()}
 
 
 # --- the environment ------------------------------------------------------------------------

@@ -191,9 +191,11 @@ def junit(report: Report, rules: Mapping[str, Rule], show_suppressed: bool = Fal
 
 def html(report: Report, rules: Mapping[str, Rule], show_suppressed: bool = False) -> str:
     """One self-contained page (``trackcheck.html_report``; only it imports Jinja2)."""
-    from trackcheck.html_report import render_report
+    from trackcheck.html_report import history_events, render_report
 
-    return render_report(report, rules, show_suppressed)
+    state = report.registry
+    history = history_events(state.history) if state is not None else None
+    return render_report(report, rules, show_suppressed, alias_history=history)
 
 
 REPORTERS: dict[str, Reporter] = {

@@ -62,6 +62,33 @@ class ModelState:
             findings=tuple(one(f) for f in self.findings))
 
 
+def utc_text(epoch: object) -> str:
+    """Seconds since the epoch as people read them (``2026-11-30 08:15:02Z``); ``?`` if not."""
+    from datetime import datetime, timezone
+
+    try:
+        return datetime.fromtimestamp(float(epoch), timezone.utc).strftime(  # type: ignore[arg-type]
+            "%Y-%m-%d %H:%M:%SZ")
+    except (TypeError, ValueError, OverflowError, OSError):
+        return "?"
+
+
+@dataclass(frozen=True, slots=True)
+class AliasMove:
+    """One alias write the guard let through (its ledger): ``old``/``new`` None when the alias
+    was set for the first time or deleted."""
+
+    time: float | None
+    alias: str
+    old: int | None
+    new: int | None
+    who: str | None = None
+
+    def scrubbed(self, clean: Clean) -> AliasMove:
+        return replace(self, alias=clean(self.alias),
+                       who=None if self.who is None else clean(self.who))
+
+
 @dataclass
 class RegistryState:
     """What an audit saw, model by model; the audit appends each model once it is judged.
@@ -73,7 +100,11 @@ class RegistryState:
     lifecycle: tuple[str, ...]
     retired: tuple[str, ...] = ()
     models: list[ModelState] = field(default_factory=list)
+    # model name -> its alias moves, oldest first, when the server runs the guard
+    history: dict[str, tuple[AliasMove, ...]] = field(default_factory=dict)
 
     def scrubbed(self, clean: Clean, one: Callable[[Finding], Finding]) -> RegistryState:
         return replace(self, registry=clean(self.registry),
-                       models=[m.scrubbed(clean, one) for m in self.models])
+                       models=[m.scrubbed(clean, one) for m in self.models],
+                       history={clean(k): tuple(e.scrubbed(clean) for e in v)
+                                for k, v in self.history.items()})

@@ -263,3 +263,24 @@ def test_an_alias_moved_behind_the_guard_is_an_audit_finding(registry: Registry,
     (message,) = tc212()
     assert f"alias 'dev' of '{registry.model}' is on version {v}" in message
     assert "last recorded it not set" in message
+
+
+def test_the_html_report_shows_each_models_alias_history(registry: Registry,
+                                                         guard_server: GuardServer,
+                                                         tmp_path: Any) -> None:
+    from trackcheck.cli import main
+
+    v1, v2 = registry.version(), registry.version()
+    promote(registry, v1, "staging", "prod")
+    promote(registry, v2, "staging")
+    out = tmp_path / "report.html"
+    rc = main(["audit", "--registry", "--tracking-uri", guard_server.uri, "--format", "html",
+               "--output", str(out), "--exit-zero"])
+    assert rc == 0
+    page = out.read_text("utf-8")
+    card = page.split(f"{registry.model}</", 1)[1].split("</article>", 1)[0]
+    history = card.split('data-hook="alias-history"', 1)[1]
+    assert history.lstrip().startswith(">")  # shown, not hidden
+    moves = [line for line in history.splitlines() if "<li>" in line]
+    assert len(moves) == 3
+    assert f"staging</span> v{v1} → v{v2}" in moves[2]

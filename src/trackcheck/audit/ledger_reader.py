@@ -85,7 +85,9 @@ def ledger_entries(tracking_uri: str, timeout: float) -> tuple[LedgerEntry, ...]
             out.append(LedgerEntry(
                 id=int(e["id"]), model=str(e["model"]), action=str(e["action"]),
                 verdict=str(e.get("verdict")), outcome=e.get("outcome"), alias=e.get("alias"),
-                to_version=_int(e.get("to_version")), new_name=e.get("new_name"),
+                to_version=_int(e.get("to_version")), from_version=_int(e.get("from_version")),
+                new_name=e.get("new_name"), actor=e.get("actor"),
+                time=float(e["time"]) if e.get("time") is not None else None,
                 aliases_after={str(k): int(v) for k, v in after.items()}
                 if isinstance(after, dict) else None))
     except NoLedger:

@@ -62,7 +62,10 @@ class LedgerEntry:
     outcome: str | None  # ok | refused | pending | MLflow's error code
     alias: str | None = None
     to_version: int | None = None
+    from_version: int | None = None
     new_name: str | None = None  # rename_model
+    time: float | None = None  # seconds since the epoch
+    actor: str | None = None
     aliases_after: dict[str, int] | None = None  # the model's aliases once the write was done
 
     @property

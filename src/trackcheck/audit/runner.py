@@ -19,7 +19,7 @@ from trackcheck.detect.uris import parse_model_uri, uri_kind
 from trackcheck.engine import Report, Selection, active_rules, stamp
 from trackcheck.findings import Finding
 from trackcheck.policy import Policy
-from trackcheck.state import RegistryState
+from trackcheck.state import AliasMove, RegistryState
 
 EXIT_USAGE, EXIT_FAILED = 2, 3
 LOCAL_STORE = "mlflow.db"  # MLflow's own default store, ``sqlite:///mlflow.db``
@@ -171,6 +171,8 @@ def check(snapshot: RegistrySnapshot, policy: Policy, selection: Selection | Non
     report.registry = RegistryState(snapshot.registry, tuple(policy.aliases.allowed),
                                     tuple(policy.aliases.retired))
     report.registry.models.extend(model_states(snapshot, report.findings, ctx, report.secrets))
+    if snapshot.ledger is not None:
+        report.registry.history = alias_history(snapshot.ledger)
     report.summary = {
         "registry": snapshot.registry,
         "models": len(snapshot.models),
@@ -195,12 +197,28 @@ def audit(args: argparse.Namespace, policy: Policy, selection: Selection) -> Rep
     if not timeout > 0:
         raise AuditError("--timeout must be a positive number of seconds", EXIT_USAGE)
     snapshot = read_registry(tracking, registry, timeout)
-    if any(r.code in LEDGER_RULES for r in active_rules(RULES, policy, selection)):
+    if getattr(args, "format", None) == "html" or any(
+            r.code in LEDGER_RULES for r in active_rules(RULES, policy, selection)):
         snapshot.ledger = read_ledger(tracking, timeout)
     return check(snapshot, policy, selection, refs, cwd)
 
 
 LEDGER_RULES = ("TC211", "TC212")  # they read the guard's ledger, when the server keeps one
+
+
+def alias_history(ledger: Sequence[LedgerEntry]) -> dict[str, tuple[AliasMove, ...]]:
+    """Each model's alias moves the guard let through, oldest first, following renames."""
+    out: dict[str, list[AliasMove]] = {}
+    for e in ledger:
+        if not e.done:
+            continue
+        if e.action == "rename_model" and e.new_name:
+            out[e.new_name] = out.pop(e.model, []) + out.get(e.new_name, [])
+        elif e.action in ("set_alias", "delete_alias") and e.alias:
+            new = e.to_version if e.action == "set_alias" else None
+            out.setdefault(e.model, []).append(AliasMove(e.time, e.alias, e.from_version, new,
+                                                         e.actor))
+    return {name: tuple(moves) for name, moves in out.items() if moves}
 
 
 def read_ledger(tracking: str, timeout: float) -> tuple[LedgerEntry, ...] | None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from datetime import datetime, timezone
 from typing import Any
 
 from trackcheck import __version__
+from trackcheck.state import utc_text as when
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
 
@@ -16,13 +16,6 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
 def _s(value: Any) -> str:
     """A server-provided name on one line: control characters escaped, never interpreted."""
     return _CONTROL.sub(lambda m: repr(m.group())[1:-1], str(value))
-
-
-def when(epoch: Any) -> str:
-    try:
-        return datetime.fromtimestamp(float(epoch), timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
-    except (TypeError, ValueError, OverflowError, OSError):
-        return "?"
 
 
 def _what(e: dict[str, Any]) -> str:
