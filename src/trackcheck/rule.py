@@ -64,3 +64,14 @@ def doc_sections(doc: str) -> dict[str, str]:
 
 
 REQUIRED_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead")
+
+
+def load_rules(package: str, path: Iterable[str]) -> tuple[Rule, ...]:
+    """The ``RULE`` of every ``tcNNN_*`` module of a rules package, in code order (each
+    engine's ``rules/__init__.py`` registers its rules with this)."""
+    import importlib
+    import pkgutil
+
+    found = [importlib.import_module(f"{package}.{info.name}").RULE
+             for info in pkgutil.iter_modules(path) if info.name.startswith("tc")]
+    return tuple(sorted(found, key=lambda r: r.code))

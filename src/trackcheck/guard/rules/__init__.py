@@ -2,18 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
+from trackcheck.rule import Rule, load_rules
 
-from trackcheck.rule import Rule
-
-
-def _load() -> tuple[Rule, ...]:
-    found = []
-    for info in pkgutil.iter_modules(__path__):
-        if info.name.startswith("tc"):
-            found.append(importlib.import_module(f"{__name__}.{info.name}").RULE)
-    return tuple(sorted(found, key=lambda r: r.code))
-
-
-RULES: tuple[Rule, ...] = _load()
+RULES: tuple[Rule, ...] = load_rules(__name__, __path__)
