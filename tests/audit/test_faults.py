@@ -156,7 +156,7 @@ FAULTS = [
     ("wrongshape", 0, "malformed response"),
     ("slow", 0, "timed out"),
     ("reset", 1, "connection reset"),
-    ("redirect", 0, "another host (localhost)"),
+    ("redirect", 0, "redirected (HTTP 302; the audit never follows a redirect)"),
 ]
 
 
