@@ -64,8 +64,8 @@ _QUIET_ENV = {
 }
 _LOGGERS = ("mlflow", "alembic", "sqlalchemy", "urllib3", "databricks")
 RETRIES = 2  # trackcheck's retries per request chain, on transient failures only
-_STATUS_TEXT = {401: "unauthorized", 403: "forbidden", 404: "not found", 408: "request timeout",
-                429: "throttled", 500: "server error", 502: "bad gateway",
+_STATUS_TEXT = {400: "bad request", 401: "unauthorized", 403: "forbidden", 404: "not found",
+                408: "request timeout", 429: "throttled", 500: "server error", 502: "bad gateway",
                 503: "unavailable", 504: "gateway timeout"}
 _TRANSIENT_STATUS = {408, 429, 500, 502, 503, 504}
 

@@ -71,13 +71,14 @@ def origin_of(url: str) -> Origin | None:
 
 # --- the watchdog ---------------------------------------------------------------------------
 class _Watch:
-    """Shuts down the socket of the connection a request uses once its deadline passes."""
+    """Shuts down the socket a request uses once its deadline passes: a blocked ``recv`` (or
+    ``send``) returns at once, whatever the server does."""
 
     _local = threading.local()
 
     def __init__(self, seconds: float):
         self.lock = threading.Lock()
-        self.conn: HTTPConnection | None = None
+        self.sock: socket.socket | None = None
         self.done = False
         self.fired = False
         self.timer = threading.Timer(max(0.0, seconds), self._fire)
@@ -95,37 +96,48 @@ class _Watch:
         _Watch._local.current = None
 
     @classmethod
-    def attach(cls, conn: HTTPConnection) -> None:
+    def attach(cls, sock: socket.socket | None) -> None:
+        """The socket the current request uses (a new one once connected, or a pooled one);
+        cut at once if the deadline has passed while it was connecting."""
         watch = getattr(cls._local, "current", None)
-        if watch is not None:
-            with watch.lock:
-                watch.conn = conn
+        if watch is None or sock is None:
+            return
+        with watch.lock:
+            watch.sock = sock
+            if watch.fired and not watch.done:
+                _cut(sock)
 
     def _fire(self) -> None:
-        while True:
-            with self.lock:
-                if self.done:
-                    return
-                self.fired = True
-                sock = getattr(self.conn, "sock", None)
-                if sock is not None:
-                    with contextlib.suppress(OSError):
-                        # the plain socket's shutdown: a blocked recv returns at once (TLS too)
-                        socket.socket.shutdown(sock, socket.SHUT_RDWR)
-                    return
-            # still connecting: the connect timeout (the same deadline) ends that; look again
-            time.sleep(0.02)
+        with self.lock:
+            if self.done:
+                return
+            self.fired = True
+            if self.sock is not None:
+                _cut(self.sock)
+
+
+def _cut(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        # the plain socket's shutdown, for TLS too: no TLS state is touched from this thread
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
 
 class _Watched:
-    """A urllib3 connection that tells the current watchdog which socket to cut."""
+    """A urllib3 connection that tells the current watchdog which socket it reads from (the
+    socket is kept here, not looked up later: http.client drops ``sock`` from a connection
+    once a response that closes it owns the socket)."""
+
+    def _new_conn(self) -> socket.socket:
+        sock: socket.socket = super()._new_conn()  # type: ignore[misc]
+        _Watch.attach(sock)  # connected, before any TLS handshake
+        return sock
 
     def connect(self) -> None:
-        _Watch.attach(self)  # type: ignore[arg-type]
         super().connect()  # type: ignore[misc]
+        _Watch.attach(self.sock)  # type: ignore[attr-defined]  # the TLS socket, if any
 
     def request(self, *args: Any, **kw: Any) -> Any:
-        _Watch.attach(self)  # type: ignore[arg-type]
+        _Watch.attach(self.sock)  # type: ignore[attr-defined]  # a pooled, connected socket
         return super().request(*args, **kw)  # type: ignore[misc]
 
 
@@ -274,8 +286,10 @@ class Transport:
             raise TransportError("MLflow tried to send a request that is not http(s); "
                                  "trackcheck refused it")
         if self.origins is not None and origin not in self.origins:
-            raise TransportError(f"MLflow tried to reach another host ({origin[1]}); "
-                                 "trackcheck refused it")
+            host = "".join(c for c in origin[1][:100] if c.isprintable())
+            shown = f"[{host}]" if ":" in host else host
+            raise TransportError(f"MLflow tried to reach another server "
+                                 f"({origin[0]}://{shown}:{origin[2]}); trackcheck refused it")
         path = urlsplit(url).path
         if (method.upper(), path) not in self.reads:
             shown = "".join(c for c in path[:120] if c.isprintable())
