@@ -13,6 +13,10 @@ setup: $(BIN)/python
 	$(BIN)/python -m pip install -q --upgrade pip
 	@echo "installing trackcheck with its registry, hydra and dev extras into $(VENV) (about two minutes the first time) ..."
 	$(BIN)/python -m pip install --progress-bar on -e ".[registry,hydra,dev]"
+	@# the audit tests also run against an mlflow server on PostgreSQL (a throwaway cluster)
+	@command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+		|| { echo "installing PostgreSQL for the audit tests ..."; \
+		     apt-get update -q && apt-get install -y -q postgresql; }
 
 demo: setup
 	MLFLOW_DISABLE_TELEMETRY=true $(BIN)/python -m trackcheck.demo

@@ -30,6 +30,10 @@ def _mine(snap: RegistrySnapshot, *names: str) -> RegistrySnapshot:
 
 @pytest.fixture
 def lifecycle(seed):  # type: ignore[no-untyped-def]
+    return make_lifecycle(seed)
+
+
+def make_lifecycle(seed):  # type: ignore[no-untyped-def]
     """One model with a clean prod version, an archived+staging version from a deleted run,
     and an unaliased version whose run must not be fetched."""
     name = seed.model(tags={"team": "ml"}, description="Churn classifier")
@@ -69,8 +73,10 @@ def _check_lifecycle(snap: RegistrySnapshot, name: str, versions: tuple[int, ...
     assert snap.runs[gone].lifecycle_stage == "deleted"
 
 
-def test_reads_a_real_server(mlflow_server, lifecycle) -> None:  # type: ignore[no-untyped-def]
-    name, versions, runs = lifecycle
+def test_reads_a_real_server(live_server, live_seed) -> None:  # type: ignore[no-untyped-def]
+    """On SQLite and PostgreSQL backends."""
+    mlflow_server = live_server
+    name, versions, runs = make_lifecycle(live_seed)
     snap = MlflowSource(mlflow_server.uri).snapshot()
     assert snap.registry == mlflow_server.uri
     _check_lifecycle(_mine(snap, name), name, versions, runs)
