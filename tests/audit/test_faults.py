@@ -127,6 +127,8 @@ class Stub:
             h.end_headers()
         elif mode == "wrongshape":
             self.send(h, 200, b'{"registered_models": "nope"}')
+        elif mode == "brotli":  # an encoding never asked for (the audit asks for gzip, deflate)
+            self.send(h, 200, b"\x0b\x02\x80{}\x03", headers={"Content-Encoding": "br"})
         elif mode == "trickle":  # proper headers, then the body one byte at a time
             body = json.dumps(_OK.get(path, {})).encode()
             h.send_response(200)
@@ -223,6 +225,7 @@ FAULTS = [
     ("badjson", 0, "malformed response"),
     ("html", 0, "malformed response"),
     ("wrongshape", 0, "malformed response"),
+    ("brotli", 0, "malformed response (an encoding the audit did not ask for)"),
     ("slow", 0, "timed out"),
     ("reset", 1, "connection reset"),
     ("redirect", 0, "redirected (HTTP 302; the audit never follows a redirect)"),

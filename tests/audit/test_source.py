@@ -112,6 +112,10 @@ def test_progress_reports_counts(mlflow_server, lifecycle) -> None:  # type: ign
     ("sqlite:///mlflow.db", "sqlite:///mlflow.db"),
     ("databricks", "databricks"),
     ("databricks://prod-profile", "databricks://prod-profile"),
+    ("alice:hunter2hunter2@mlflow.example.com:5000", "alice:****@mlflow.example.com:5000"),
+    ("alice:p@ss/w#rd@mlflow.example.com:5000/x?token=y", "alice:****@mlflow.example.com:5000/x"),
+    ("ghp_abcdefghijklmnopqrstuvwxyz0123456789@mlflow.example.com", "****@mlflow.example.com"),
+    ("http://alice:p@ss@[::1]:5000/", "http://alice:****@[::1]:5000/"),
 ])
 def test_masked_uri(uri: str, shown: str) -> None:
     assert masked_uri(uri) == shown
