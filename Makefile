@@ -31,3 +31,4 @@ lint: setup
 bench: setup
 	$(BIN)/python benchmarks/lint_tree.py
 	$(BIN)/python benchmarks/audit_registry.py
+	$(BIN)/python benchmarks/audit_scale.py

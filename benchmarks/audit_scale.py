@@ -13,7 +13,8 @@ For each size (default 10,000 and 100,000 versions, 50 per model: 200 and 2,000 
    * the same registry read whole into one snapshot, then judged (the 0.1 way),
    * a process that only imports mlflow and trackcheck (the floor of any audit's memory),
 
-   printing requests, wall time and peak RSS of each. Asserts nothing.
+   printing requests, wall time and peak RSS of each (after one untimed audit that warms the
+   database's caches). Asserts nothing.
 
     python benchmarks/audit_scale.py [--sizes 10000 100000] [--per-model 50]
 """
@@ -167,6 +168,7 @@ def measure(versions: int, per_model: int) -> list[str]:
               file=sys.stderr, flush=True)
         rows = []
         floor = probe("import", server.uri)
+        probe("streamed", server.uri)  # warm-up: the database's caches, the server's first pages
         for mode in ("streamed", "whole"):
             r = probe(mode, server.uri)
             assert r["versions"] == counts["versions"], r
