@@ -14,6 +14,10 @@ setup: $(BIN)/python
 	@echo "installing trackcheck with its registry, hydra and dev extras into $(VENV) (about two minutes the first time) ..."
 	$(BIN)/python -m pip install --progress-bar on -e ".[registry,hydra,dev]"
 	@$(MAKE) --no-print-directory chromium
+	@# the audit tests also run against an mlflow server on PostgreSQL (a throwaway cluster)
+	@command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+		|| { echo "installing PostgreSQL for the audit tests ..."; \
+		     apt-get update -q && apt-get install -y -q postgresql; }
 
 # Debian's chromium, for the HTML report's browser tests and the demo's screenshot: installed
 # once (skipped when it is on PATH), quietly, within 15 minutes; without root or apt, a hint
@@ -40,3 +44,4 @@ bench: setup
 	$(BIN)/python benchmarks/lint_tree.py
 	$(BIN)/python benchmarks/audit_registry.py
 	$(BIN)/python benchmarks/html_report.py
+	$(BIN)/python benchmarks/audit_scale.py

@@ -170,3 +170,22 @@ def test_benchmarks_section_names_scripts_that_exist() -> None:
     assert {"benchmarks/lint_tree.py", "benchmarks/audit_registry.py"} <= named
     for script in named:
         assert (REPO / script).is_file(), script
+
+
+def test_no_file_holds_a_merge_conflict_marker() -> None:
+    import subprocess
+
+    files = subprocess.run(["git", "ls-files"], cwd=REPO, capture_output=True, text=True,
+                           check=True).stdout.split()
+    marked = []
+    for name in files:
+        path = REPO / name
+        if not path.is_file() or path.stat().st_size > 2_000_000:
+            continue
+        try:
+            text = path.read_text("utf-8")
+        except UnicodeDecodeError:
+            continue
+        if re.search(r"^(<{7} |>{7} )", text, re.M):
+            marked.append(name)
+    assert marked == []

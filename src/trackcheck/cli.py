@@ -153,7 +153,14 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=10.0,
         metavar="SECONDS",
-        help="bound on each request chain, retries included (default: 10)",
+        help="bound on each request, to its last byte, retries included (default: 10)",
+    )
+    audit.add_argument(
+        "--deadline",
+        type=float,
+        default=600.0,
+        metavar="SECONDS",
+        help="bound on the whole audit (default: 600)",
     )
     audit.add_argument("--snapshot", metavar="FILE",
                        help="also write the audited state (models, versions, aliases, findings' "

@@ -91,6 +91,14 @@ class Entrypoint(_Model):
     sweep: list[str] | Literal["all"] = "all"
 
 
+class AuditLimits(_Model):
+    """Budgets of one registry audit; reaching one ends it in exit 3 (never a partial pass)."""
+
+    max_pages: int = Field(10_000, gt=0, le=1_000_000)  # search pages requested, in all
+    max_objects: int = Field(2_000_000, gt=0, le=100_000_000)  # models, versions, runs read
+    max_response_bytes: int = Field(64_000_000, gt=0, le=1_000_000_000)  # one body, decompressed
+
+
 class RuleSetting(_Model):
     enabled: bool = True
     severity: Severity | None = None
@@ -205,6 +213,7 @@ class Policy(_Model):
     max_depth: int = Field(100, gt=0, le=500)
     max_nodes: int = Field(1_000_000, gt=0, le=50_000_000)
     guard: GuardPolicy = GuardPolicy()
+    audit: AuditLimits = AuditLimits()
 
     @model_validator(mode="before")
     @classmethod

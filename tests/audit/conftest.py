@@ -5,13 +5,22 @@ Fixtures:
 ``mlflow_server`` (session)
     A live server on 127.0.0.1 with a SQLite backend in a temporary directory. Attributes:
     ``.uri`` (``http://127.0.0.1:<port>``), ``.db_path`` (the backend ``mlflow.db``),
-    ``.pid`` (the process-group leader, stopped by PID at session end), ``.root``.
+    ``.backend`` (its store URI), ``.pid`` (the process-group leader, stopped by PID at
+    session end), ``.root``.
+``postgres`` (session)
+    A PostgreSQL 15 cluster in a temporary directory on 127.0.0.1 (a free port), started by
+    PID with ``postgres`` itself (as an unprivileged user when the tests run as root: initdb
+    refuses root) and stopped by PID; ``.uri`` names its ``mlflow`` database.
+``mlflow_server_pg`` (session)
+    A second live server, backed by that database (``.db_path`` is None).
+``live_server`` (session, parametrized ``sqlite``/``postgresql``)
+    Either server: a test or fixture that takes it runs once per backend.
 ``mlflow_client`` (session)
-    An ``MlflowClient`` bound to that server (tracking and registry URI).
+    An ``MlflowClient`` bound to the SQLite server (tracking and registry URI).
 ``seed`` (function)
     A :class:`Seeder`: ``seed.model(...)``, ``seed.run(...)``, ``seed.version(...)``,
     ``seed.set_status(...)``, ``seed.name(prefix)`` (a model name unique in the session,
-    since every test shares one registry).
+    since every test shares one registry). ``live_seed``: the same for ``live_server``.
 ``run_audit`` (function)
     ``run_audit(*args, env=None)`` runs ``trackcheck audit --registry`` against the server
     in a fresh process and returns the ``subprocess.CompletedProcess``.
@@ -29,9 +38,9 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
+import shutil
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -53,9 +62,10 @@ HEALTH_TIMEOUT = 90.0  # seconds; the server took 8–19 s to become healthy on 
 @dataclass(frozen=True)
 class MlflowServer:
     uri: str
-    db_path: Path
+    db_path: Path | None  # the SQLite file, None for another backend
     pid: int
     root: Path
+    backend: str = ""  # the backend store URI the server was started with
 
 
 def free_port() -> int:
@@ -91,14 +101,15 @@ def _stop(proc: subprocess.Popen) -> None:  # type: ignore[type-arg]
             os.killpg(pgid, signal.SIGKILL)
 
 
-def start_server(root: Path,
-                 timeout: float = HEALTH_TIMEOUT) -> tuple[MlflowServer, subprocess.Popen]:
+def start_server(root: Path, timeout: float = HEALTH_TIMEOUT,
+                 backend: str | None = None) -> tuple[MlflowServer, subprocess.Popen]:
     port = free_port()
     db = root / "mlflow.db"
+    backend = backend or f"sqlite:///{db}"
     env = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"}
     mlflow_bin = Path(sys.executable).with_name("mlflow")
     cmd = [str(mlflow_bin), "server", "--host", "127.0.0.1", "--port", str(port),
-           "--backend-store-uri", f"sqlite:///{db}",
+           "--backend-store-uri", backend,
            "--default-artifact-root", str(root / "artifacts"), "--workers", "1"]
     log = open(root / "server.log", "wb")  # noqa: SIM115 - closed with the process
     proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
@@ -121,7 +132,8 @@ def start_server(root: Path,
             log.close()
             raise RuntimeError(f"mlflow server not healthy after {timeout:.0f}s")
         time.sleep(0.2)
-    return MlflowServer(uri=uri, db_path=db, pid=proc.pid, root=root), proc
+    db_path = db if backend.startswith("sqlite:") else None
+    return MlflowServer(uri=uri, db_path=db_path, pid=proc.pid, root=root, backend=backend), proc
 
 
 @pytest.fixture(scope="session")
@@ -132,6 +144,123 @@ def mlflow_server() -> Iterator[MlflowServer]:
         yield server
     finally:
         _stop(proc)
+
+
+# --- PostgreSQL -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Postgres:
+    uri: str  # postgresql://mlflow@127.0.0.1:<port>/mlflow
+    pid: int
+    root: Path
+
+
+def pg_bin(name: str) -> str:
+    """A PostgreSQL server program: on PATH, else Debian's versioned directory."""
+    found = shutil.which(name)
+    if found:
+        return found
+    for d in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
+        if (d / name).is_file():
+            return str(d / name)
+    raise RuntimeError(f"PostgreSQL's {name} not found: install PostgreSQL 15 (Debian: "
+                       "apt-get install postgresql; `make setup` does it as root)")
+
+
+def _as_owner(root: Path) -> list[str]:
+    """initdb and postgres refuse to run as root: under root, run them as 'nobody', the owner of
+    their temporary directory (setpriv is util-linux, on every Debian system)."""
+    if os.geteuid() != 0:
+        return []
+    import pwd
+
+    nobody = pwd.getpwnam("nobody")
+    os.chown(root, nobody.pw_uid, nobody.pw_gid)
+    return [shutil.which("setpriv") or "setpriv", f"--reuid={nobody.pw_uid}",
+            f"--regid={nobody.pw_gid}", "--clear-groups"]
+
+
+def start_postgres(root: Path, timeout: float = 60.0) -> tuple[Postgres, subprocess.Popen]:
+    """A throwaway cluster: initdb (trust on loopback only), then the postmaster itself in the
+    foreground of its own session, so that the PID we hold is the server's."""
+    import psycopg
+
+    prefix = _as_owner(root)
+    data = root / "data"
+    env = {"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8"}
+    subprocess.run([*prefix, pg_bin("initdb"), "-D", str(data), "-U", "mlflow", "-A", "trust",
+                    "-E", "UTF8", "--locale=C.UTF-8"], env=env, check=True,
+                   capture_output=True, timeout=120)
+    port = free_port()
+    log = open(root / "postgres.log", "wb")  # noqa: SIM115 - closed with the process
+    proc = subprocess.Popen([*prefix, pg_bin("postgres"), "-D", str(data), "-h", "127.0.0.1",
+                             "-p", str(port), "-k", str(root), "-F"], env=env, stdout=log,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            conn = psycopg.connect(host="127.0.0.1", port=port, user="mlflow",
+                                   dbname="postgres", connect_timeout=2, autocommit=True)
+            break
+        except psycopg.OperationalError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                _stop_postgres(proc)
+                log.close()
+                raise RuntimeError("postgres did not start:\n"
+                                   + (root / "postgres.log").read_text()[-3000:]) from None
+            time.sleep(0.1)
+    with conn:
+        conn.execute("CREATE DATABASE mlflow")
+    return Postgres(uri=f"postgresql://mlflow@127.0.0.1:{port}/mlflow", pid=proc.pid,
+                    root=root), proc
+
+
+def _stop_postgres(proc: subprocess.Popen) -> None:  # type: ignore[type-arg]
+    """Fast shutdown (SIGINT) by the postmaster's PID; it takes its children with it."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(proc.pid, signal.SIGINT)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Postgres]:
+    root = Path(tempfile.mkdtemp(prefix="tc-postgres-"))
+    pg, proc = start_postgres(root)
+    try:
+        yield pg
+    finally:
+        _stop_postgres(proc)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def mlflow_server_pg(postgres: Postgres) -> Iterator[MlflowServer]:
+    root = Path(tempfile.mkdtemp(prefix="tc-mlflow-pg-"))
+    server, proc = start_server(root, backend=postgres.uri)
+    try:
+        yield server
+    finally:
+        _stop(proc)
+
+
+BACKENDS = ("sqlite", "postgresql")
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def live_server(request: pytest.FixtureRequest) -> MlflowServer:
+    """The SQLite-backed server, then the PostgreSQL-backed one."""
+    name = "mlflow_server" if request.param == "sqlite" else "mlflow_server_pg"
+    return request.getfixturevalue(name)  # type: ignore[no-any-return]
+
+
+def client_for(server: MlflowServer) -> Any:
+    from mlflow import MlflowClient
+
+    return MlflowClient(tracking_uri=server.uri, registry_uri=server.uri)
 
 
 @pytest.fixture(scope="session")
@@ -207,14 +336,27 @@ class Seeder:
 
     def set_status(self, model: str, version: int, status: str) -> None:
         """Force a version's status (the server sets READY at once): a direct write to the DB."""
-        with sqlite3.connect(self.server.db_path) as db:
-            db.execute("UPDATE model_versions SET status=? WHERE name=? AND version=?",
-                       (status, model, version))
+        import sqlalchemy
+
+        engine = sqlalchemy.create_engine(self.server.backend)
+        try:
+            with engine.begin() as db:
+                db.execute(sqlalchemy.text("UPDATE model_versions SET status=:s WHERE name=:n "
+                                           "AND version=:v"), {"s": status, "n": model,
+                                                               "v": version})
+        finally:
+            engine.dispose()
 
 
 @pytest.fixture
 def seed(mlflow_client: Any, mlflow_server: MlflowServer) -> Seeder:
     return Seeder(mlflow_client, mlflow_server)
+
+
+@pytest.fixture
+def live_seed(live_server: MlflowServer) -> Seeder:
+    """A :class:`Seeder` for ``live_server``: the test runs once per backend."""
+    return Seeder(client_for(live_server), live_server)
 
 
 def _audit_env(server: MlflowServer, env: Mapping[str, str] | None) -> dict[str, str]:

@@ -1,5 +1,6 @@
 """TC201–TC210 against a real ``mlflow server``: per rule a violating registry object and a clean
-twin, seeded through the MLflow client and read by one real ``trackcheck audit --registry``."""
+twin, seeded through the MLflow client and read by one real ``trackcheck audit --registry``;
+all of it twice, on a server backed by SQLite and on one backed by PostgreSQL."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.audit.conftest import MlflowServer, Seeder
+from tests.audit.conftest import MlflowServer, Seeder, client_for
 from trackcheck.cli import main
 
 TOKEN = "dapi" + "0123456789abcdef" * 2  # a Databricks PAT shape
@@ -125,15 +126,14 @@ def _config(root: Path, target: str) -> Path:
 
 
 @pytest.fixture(scope="module")
-def audit(mlflow_server: MlflowServer, mlflow_client: Any,
-          tmp_path_factory: pytest.TempPathFactory) -> Iterator[Audit]:
-    scenarios = _seed(Seeder(mlflow_client, mlflow_server))
+def audit(live_server: MlflowServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Audit]:
+    scenarios = _seed(Seeder(client_for(live_server), live_server))
     root = tmp_path_factory.mktemp("live-rules")
     _config(root, scenarios["TC210"].good)
     old = os.getcwd()
     os.chdir(root)  # finding paths are relative to the working directory
     try:
-        code = main(["audit", "--registry", "--tracking-uri", mlflow_server.uri, "--format", "json",
+        code = main(["audit", "--registry", "--tracking-uri", live_server.uri, "--format", "json",
                      "--select", "TC2", "--config", "config/serve.yaml", "--output", "report.json"])
         output = (root / "report.json").read_text("utf-8")
     finally:
@@ -192,24 +192,24 @@ def test_tc208_never_prints_the_secret(audit: Audit) -> None:
 
 
 @pytest.mark.parametrize("fmt", ["text", "sarif", "github", "junit"])
-def test_tc208_secrets_stay_out_of_every_format(audit: Audit, mlflow_server: MlflowServer,
+def test_tc208_secrets_stay_out_of_every_format(audit: Audit, live_server: MlflowServer,
                                                 tmp_path: Path, fmt: str) -> None:
     out = tmp_path / f"report.{fmt}"
-    main(["audit", "--registry", "--tracking-uri", mlflow_server.uri, "--format", fmt,
+    main(["audit", "--registry", "--tracking-uri", live_server.uri, "--format", fmt,
           "--select", "TC208", "--show-suppressed", "--output", str(out)])
     text = out.read_text("utf-8")
     assert audit.scenarios["TC208"].bad[0] in text  # the finding is there ...
     assert PASSWORD not in text and TOKEN[4:] not in text  # ... its value is not
 
 
-def test_fingerprints_are_stable_across_audits(audit: Audit, mlflow_server: MlflowServer,
+def test_fingerprints_are_stable_across_audits(audit: Audit, live_server: MlflowServer,
                                                tmp_path: Path) -> None:
     out = tmp_path / "again.json"
     cfg = _config(tmp_path, audit.scenarios["TC210"].good)
     old = os.getcwd()
     os.chdir(tmp_path)
     try:
-        main(["audit", "--registry", "--tracking-uri", mlflow_server.uri, "--format", "json",
+        main(["audit", "--registry", "--tracking-uri", live_server.uri, "--format", "json",
               "--select", "TC2", "--config", str(cfg.relative_to(tmp_path)), "--output", str(out)])
     finally:
         os.chdir(old)

@@ -30,6 +30,10 @@ def _mine(snap: RegistrySnapshot, *names: str) -> RegistrySnapshot:
 
 @pytest.fixture
 def lifecycle(seed):  # type: ignore[no-untyped-def]
+    return make_lifecycle(seed)
+
+
+def make_lifecycle(seed):  # type: ignore[no-untyped-def]
     """One model with a clean prod version, an archived+staging version from a deleted run,
     and an unaliased version whose run must not be fetched."""
     name = seed.model(tags={"team": "ml"}, description="Churn classifier")
@@ -69,8 +73,10 @@ def _check_lifecycle(snap: RegistrySnapshot, name: str, versions: tuple[int, ...
     assert snap.runs[gone].lifecycle_stage == "deleted"
 
 
-def test_reads_a_real_server(mlflow_server, lifecycle) -> None:  # type: ignore[no-untyped-def]
-    name, versions, runs = lifecycle
+def test_reads_a_real_server(live_server, live_seed) -> None:  # type: ignore[no-untyped-def]
+    """On SQLite and PostgreSQL backends."""
+    mlflow_server = live_server
+    name, versions, runs = make_lifecycle(live_seed)
     snap = MlflowSource(mlflow_server.uri).snapshot()
     assert snap.registry == mlflow_server.uri
     _check_lifecycle(_mine(snap, name), name, versions, runs)
@@ -106,6 +112,10 @@ def test_progress_reports_counts(mlflow_server, lifecycle) -> None:  # type: ign
     ("sqlite:///mlflow.db", "sqlite:///mlflow.db"),
     ("databricks", "databricks"),
     ("databricks://prod-profile", "databricks://prod-profile"),
+    ("alice:hunter2hunter2@mlflow.example.com:5000", "alice:****@mlflow.example.com:5000"),
+    ("alice:p@ss/w#rd@mlflow.example.com:5000/x?token=y", "alice:****@mlflow.example.com:5000/x"),
+    ("ghp_abcdefghijklmnopqrstuvwxyz0123456789@mlflow.example.com", "****@mlflow.example.com"),
+    ("http://alice:p@ss@[::1]:5000/", "http://alice:****@[::1]:5000/"),
 ])
 def test_masked_uri(uri: str, shown: str) -> None:
     assert masked_uri(uri) == shown

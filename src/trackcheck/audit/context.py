@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -57,6 +58,15 @@ class AuditContext:
     def __init__(self, policy: Policy, config_refs: Sequence[ConfigRef] = ()):
         self.policy = policy
         self.config_refs: tuple[ConfigRef, ...] = tuple(config_refs)
+        # runs whose params and tags TC208 has read in this audit: a run shared by versions of
+        # several models is reported once, when the audit is judged one model at a time too
+        self.runs_read: set[str] = set()
+
+    def with_refs(self, refs: Sequence[ConfigRef]) -> AuditContext:
+        """This context (the same audit: ``runs_read`` is shared) with other references."""
+        other = copy.copy(self)
+        other.config_refs = tuple(refs)
+        return other
 
     # --- aliases ----------------------------------------------------------------------
     @cached_property

@@ -3,21 +3,28 @@
 What it reads, in requests that grow with pages and batches, never with versions:
 
 1. registered models, paged (``search_registered_models``): alias maps, tags, descriptions;
-2. model versions, paged (``search_model_versions``): stage, status, tags, run id, source —
-   without aliases, which come from the model's alias map;
-3. only if some version carries an alias: experiments, paged, deleted ones included, then the
-   source runs of aliased versions in batches (``search_runs`` with ``attributes.run_id IN``,
+2. model versions, paged and ordered by model name (``search_model_versions``): stage, status,
+   tags, run id, source — without aliases, which come from the model's alias map;
+3. only for versions that carry an alias: experiments, paged, deleted ones included, then the
+   source runs of those versions in batches (``search_runs`` with ``attributes.run_id IN``,
    ``ViewType.ALL`` so that deleted runs are seen as deleted, not as missing).
 
-Only search calls are made. A local SQLite store is opened through a read-only SQLite URI
-(MLflow would otherwise create or migrate it). Every request chain is bounded by trackcheck's
-own deadline and retries; MLflow's own retries are switched off, and so are its telemetry, its
-logging and its warnings, for the duration of the read.
+The read is handed on one model at a time (:meth:`MlflowSource.pieces`), so memory holds the
+model list, one page and the pieces waiting for their runs, not the registry.
+
+Only those searches are ever sent: the :mod:`~trackcheck.audit.transport` below MLflow's client
+refuses any other endpoint or method, any other host, and every redirect, and bounds each
+request to its last byte and its decompressed size. A local SQLite store is opened through a
+read-only SQLite URI (MLflow would otherwise create or migrate it). Every request chain is
+bounded by trackcheck's own timeout and retries, and the whole read by its deadline; MLflow's own
+retries are switched off, and so are its telemetry, its logging and its warnings, for the
+duration of the read.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import importlib
 import json
 import logging
@@ -40,6 +47,7 @@ from trackcheck.audit.records import (
     VersionRecord,
 )
 from trackcheck.audit.source import Progress, SourceError, masked_uri
+from trackcheck.audit.transport import Origin, Transport, TransportError, origin_of
 from trackcheck.detect.uris import uri_kind
 
 T = TypeVar("T")
@@ -56,11 +64,10 @@ _QUIET_ENV = {
 }
 _LOGGERS = ("mlflow", "alembic", "sqlalchemy", "urllib3", "databricks")
 RETRIES = 2  # trackcheck's retries per request chain, on transient failures only
-_STATUS_TEXT = {401: "unauthorized", 403: "forbidden", 404: "not found", 408: "request timeout",
-                429: "throttled", 500: "server error", 502: "bad gateway",
+_STATUS_TEXT = {400: "bad request", 401: "unauthorized", 403: "forbidden", 404: "not found",
+                408: "request timeout", 429: "throttled", 500: "server error", 502: "bad gateway",
                 503: "unavailable", 504: "gateway timeout"}
 _TRANSIENT_STATUS = {408, 429, 500, 502, 503, 504}
-_TOO_MANY = re.compile(r"too many (\d{3}) error responses")
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,17 @@ class Pages:
     experiments: int = 1000
     run_batch: int = 500
     experiment_batch: int = 1000
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The policy's budgets for one audit (``audit:`` in the policy): pages requested, objects
+    read (models, versions, experiments, runs), and bytes in one response after decompression.
+    Reaching one ends the audit in exit 3: a partial audit never passes."""
+
+    max_pages: int = 10_000
+    max_objects: int = 2_000_000
+    max_response_bytes: int = 64_000_000
 
 
 class MissingExtra(SourceError):
@@ -138,33 +156,34 @@ def import_mlflow() -> Any:
             raise MissingExtra(INSTALL_HINT) from None
 
 
-class _RequestCounter:
-    """Counts HTTP requests (``requests.Session.send``) during the read and refuses any request
-    to a host other than the registry's (telemetry, update checks: nothing leaves but reads)."""
+# --- what the audit may send ------------------------------------------------------------------
+def audit_reads(base_paths: set[str]) -> frozenset[tuple[str, str]]:
+    """(METHOD, path) of every request the audit makes, as MLflow's own service definitions give
+    them, under each URI's base path: the searches of models, versions (also Unity Catalog's),
+    experiments and runs. Nothing else is ever sent."""
+    from mlflow.protos.databricks_uc_registry_messages_pb2 import (
+        SearchModelVersionsRequest,
+        SearchRegisteredModelsRequest,
+    )
+    from mlflow.protos.databricks_uc_registry_service_pb2 import UcModelRegistryService
+    from mlflow.protos.model_registry_pb2 import (
+        ModelRegistryService,
+        SearchModelVersions,
+        SearchRegisteredModels,
+    )
+    from mlflow.protos.service_pb2 import MlflowService, SearchExperiments, SearchRuns
+    from mlflow.utils.rest_utils import _REST_API_PATH_PREFIX, extract_all_api_info_for_service
 
-    def __init__(self, allowed_hosts: set[str] | None):
-        self.count = 0
-        self.allowed = allowed_hosts
-
-    @contextlib.contextmanager
-    def installed(self) -> Iterator[None]:
-        import requests
-
-        original = requests.Session.send
-        counter = self
-
-        def send(session: Any, request: Any, **kw: Any) -> Any:
-            host = urlsplit(request.url).hostname or ""
-            if counter.allowed is not None and host not in counter.allowed:
-                raise requests.exceptions.ConnectionError(f"trackcheck refused a request to {host}")
-            counter.count += 1
-            return original(session, request, **kw)
-
-        requests.Session.send = send  # type: ignore[method-assign]
-        try:
-            yield
-        finally:
-            requests.Session.send = original  # type: ignore[method-assign]
+    wanted = [(ModelRegistryService, (SearchRegisteredModels, SearchModelVersions)),
+              (UcModelRegistryService, (SearchRegisteredModelsRequest, SearchModelVersionsRequest)),
+              (MlflowService, (SearchExperiments, SearchRuns))]
+    reads = set()
+    for service, calls in wanted:
+        info = extract_all_api_info_for_service(service, _REST_API_PATH_PREFIX)
+        for call in calls:
+            for endpoint, method in info[call]:
+                reads |= {(method.upper(), base + endpoint) for base in base_paths}
+    return frozenset(reads)
 
 
 # --- failures ---------------------------------------------------------------------------
@@ -183,39 +202,43 @@ def _chain(e: BaseException) -> Iterator[BaseException]:
         cur = cur.__cause__ or cur.__context__
 
 
-def _status_failure(status: int, detail: str = "") -> _Failure:
+_ERROR_CODE = re.compile(r"[A-Z][A-Z_]{0,63}")
+
+
+def _status_failure(status: int, code: str = "") -> _Failure:
     text = _STATUS_TEXT.get(status, "error")
+    shown = f" ({code})" if _ERROR_CODE.fullmatch(code or "") and code != "INTERNAL_ERROR" else ""
     hint = ""
     if status in (401, 403):
         hint = " (check MLFLOW_TRACKING_USERNAME/PASSWORD or MLFLOW_TRACKING_TOKEN)"
-    return _Failure(f"HTTP {status} {text}{detail}{hint}", status in _TRANSIENT_STATUS)
+    return _Failure(f"HTTP {status} {text}{shown}{hint}", status in _TRANSIENT_STATUS)
 
 
-def classify(e: BaseException) -> _Failure:
-    """What went wrong, in a few words, from an exception raised by the MLflow client."""
+def classify(e: BaseException, status: int | None = None) -> _Failure:
+    """What went wrong, in trackcheck's own few words, from an exception raised while reading.
+
+    ``status`` is the HTTP status of the last answer, if any. Nothing of the server's text or
+    headers is ever used in the result: only the status, MLflow's error code (a name from
+    MLflow's own list) and the kind of failure."""
     import requests
-    from mlflow.exceptions import MlflowException, RestException
+    from mlflow.exceptions import MlflowException
 
     chain = list(_chain(e))
-    texts = " | ".join(str(x) for x in chain)
     for x in chain:
-        if isinstance(x, requests.exceptions.Timeout) or "timeout exception" in str(x):
+        if isinstance(x, TransportError):
+            return _Failure(x.what, x.transient)
+    for x in chain:
+        if isinstance(x, requests.exceptions.Timeout):
             return _Failure("timed out", False)
-    m = _TOO_MANY.search(texts)
-    if m:
-        return _status_failure(int(m.group(1)))
-    for x in chain:
+    for x in chain:  # local words (OS, urllib3, the JSON parser): matched here, never shown
         if isinstance(x, requests.exceptions.ConnectionError):
             low = str(x).lower()
-            if "timed out" in low or "timeout" in low:  # urllib3 reports it via MaxRetryError
+            if "timed out" in low or "timeout" in low:
                 return _Failure("timed out", False)
-            if "refused a request to" in low:
-                host = str(x).rsplit(" ", 1)[-1]
-                return _Failure(f"MLflow tried to reach another host ({host}); trackcheck "
-                                "refused it", False)
             if "refused" in low:
                 return _Failure("unreachable (connection refused)", True)
-            if "reset" in low or "aborted" in low or "remotedisconnected" in low:
+            if "reset" in low or "aborted" in low or "remotedisconnected" in low or (
+                    "connection broken" in low):
                 return _Failure("connection reset", True)
             if "name or service not known" in low or "nodename nor servname" in low:
                 return _Failure("unreachable (unknown host)", False)
@@ -224,39 +247,25 @@ def classify(e: BaseException) -> _Failure:
             return _Failure("malformed response (not JSON)", False)
         if type(x).__name__ == "ParseError":  # protobuf json_format: JSON of the wrong shape
             return _Failure("malformed response", False)
-    if "not in a valid JSON format" in texts:
+    code = next((str(getattr(x, "error_code", "") or "") for x in chain
+                 if isinstance(x, MlflowException)), "")
+    if status is not None and status >= 400:
+        return _status_failure(status, code)
+    texts = " | ".join(str(x) for x in chain)
+    if status is not None and "not in a valid JSON format" in texts:
         return _Failure("malformed response (not JSON)", False)
+    # a SQL store read in-process: the driver's and MLflow's local words
     if "out-of-date database schema" in texts:
         return _Failure("the store's schema is out of date for this MLflow "
                         "('mlflow db upgrade' is a write: not the audit's job)", False)
     if any(w in texts for w in ("readonly database", "no such table", "file is not a database")):
         return _Failure("not an MLflow store that can be read without writing to it (empty, "
                         "not MLflow's, or from another MLflow version)", False)
-    for x in chain:
-        if isinstance(x, MlflowException):
-            code = getattr(x, "error_code", "") or ""
-            status = int(x.get_http_status_code())
-            if isinstance(x, RestException) and status not in (401, 403):
-                # the server's own JSON error: its code and first line say what went wrong
-                first = str(x).splitlines()[0][:160] if str(x) else code
-                return _status_failure(status, f": {_clean(first)}")
-            if isinstance(x, RestException) or code not in ("INTERNAL_ERROR", ""):
-                return _status_failure(status)  # a text body (a proxy, a login page): not echoed
-    if isinstance(e, MlflowException):
-        return _Failure(_clean(str(e).splitlines()[0][:160]), False)
+    if status is not None:  # an answer of the right status that MLflow still could not use
+        return _Failure("malformed response", False)
+    if code and _ERROR_CODE.fullmatch(code):
+        return _Failure(f"MLflow error {code}", False)
     return _Failure(f"{type(e).__name__}", False)
-
-
-def _clean(text: str) -> str:
-    """A server message, cut to one line, with anything URI-shaped masked."""
-    from trackcheck.detect.redact import mask
-    from trackcheck.detect.uris import credential_in_uri
-
-    m = credential_in_uri(text)
-    while m:
-        text = text.replace(m.group(0), mask(m.group(0)))
-        m = credential_in_uri(text)
-    return re.sub(r"https?://\S+", lambda mm: masked_uri(mm.group(0)), text).strip()
 
 
 def _require_mlflow_tables(uri: str, shown: str) -> None:
@@ -278,19 +287,41 @@ def _require_mlflow_tables(uri: str, shown: str) -> None:
                           "the audit never creates one")
 
 
+def _seconds(value: float) -> str:
+    return f"{value:g} s"
+
+
 # --- the source -------------------------------------------------------------------------
 class MlflowSource:
     """Reads an MLflow tracking server or store. ``tracking_uri`` serves runs and experiments,
-    ``registry_uri`` models and versions (the same URI unless MLFLOW_REGISTRY_URI says not)."""
+    ``registry_uri`` models and versions (the same URI unless MLFLOW_REGISTRY_URI says not).
+
+    ``timeout`` bounds each request chain (retries included) to its last byte; ``deadline``
+    bounds the whole read, counted from the source's creation; ``limits`` are the policy's
+    page, object and response-size budgets."""
 
     def __init__(self, tracking_uri: str, registry_uri: str | None = None, *,
-                 timeout: float = 10.0, pages: Pages = Pages()):
+                 timeout: float = 10.0, deadline: float = 600.0, pages: Pages = Pages(),
+                 limits: Limits = Limits()):
         self.tracking_uri = tracking_uri
         self.registry_uri = registry_uri or tracking_uri
         self.registry = masked_uri(self.registry_uri)
         self.timeout = max(0.1, float(timeout))
+        self.deadline = max(0.1, float(deadline))
+        self._until = time.monotonic() + self.deadline
         self.pages = pages
+        self.limits = limits
         self._store_calls = 0
+        self._pages = 0
+        self._objects = 0
+        self._transport: Transport | None = None
+
+    @property
+    def requests(self) -> int:
+        """HTTP requests sent so far (store calls for a SQL store read in-process)."""
+        if self._transport is not None and self._transport.requests:
+            return self._transport.requests
+        return self._store_calls
 
     # --- plumbing -----------------------------------------------------------------------
     def _uri(self, uri: str) -> str:
@@ -304,61 +335,106 @@ class MlflowSource:
             _require_mlflow_tables(uri, masked_uri(uri if path is None else f"sqlite:///{path}"))
         return uri
 
-    def _hosts(self) -> set[str] | None:
-        hosts = set()
+    def _new_transport(self) -> Transport:
+        """The transport pinned to the registry's origins and the audit's reads; for URIs that
+        are not http(s) (a Databricks profile names its host elsewhere) any host, same reads."""
+        origins: set[Origin] | None = set()
+        bases = set()
         for uri in (self.tracking_uri, self.registry_uri):
             try:
                 parts = urlsplit(uri)
-                parts.hostname  # noqa: B018 - parses the host part: '[::1' fails here
-            except ValueError:  # an unclosed IPv6 bracket, a bad port: no registry to talk to
+                parts.port  # noqa: B018 - parses the host part: '[::1' and bad ports fail here
+            except ValueError:
                 raise SourceError(f"registry {self.registry}: not a valid URI") from None
-            if parts.scheme not in ("http", "https"):
-                return None  # databricks profiles, SQL stores: no host of ours to pin
-            hosts.add(parts.hostname or "")
-        return hosts
+            origin = origin_of(uri)
+            if origin is None or origins is None:
+                origins = None
+            else:
+                origins.add(origin)
+            bases.add(parts.path.rstrip("/") if origin is not None else "")
+        return Transport(origins, audit_reads(bases), self.limits.max_response_bytes)
+
+    def _late(self, what: str) -> SourceError:
+        return SourceError(f"registry {self.registry}: the audit's deadline "
+                           f"({_seconds(self.deadline)}) passed while reading {what}")
 
     def _call(self, what: str, fn: Callable[..., T], *args: Any, **kw: Any) -> T:
-        """One request chain: at most ``timeout`` seconds, retried on transient failures."""
-        deadline = time.monotonic() + self.timeout
+        """One request chain: at most ``timeout`` seconds to its last byte, retried on transient
+        failures, and never past the audit's deadline."""
+        chain_end = time.monotonic() + self.timeout
         attempt = 0
         while True:
-            remaining = deadline - time.monotonic()
-            # MLflow reads these on every request; its own retries stay off (we retry here)
-            seconds = str(max(1, round(remaining)))
+            now = time.monotonic()
+            if now >= self._until:
+                raise self._late(what)
+            if self._transport is not None:
+                if self._until < chain_end:
+                    self._transport.deadline = self._until
+                    self._transport.late = (f"the audit's deadline ({_seconds(self.deadline)}) "
+                                            "passed")
+                else:
+                    self._transport.deadline = chain_end
+                    self._transport.late = (f"timed out (no complete answer within "
+                                            f"{_seconds(self.timeout)})")
+            # MLflow reads these on every request (the transport enforces the real bound)
+            seconds = str(max(1, round(min(chain_end, self._until) - now)))
             os.environ["MLFLOW_HTTP_REQUEST_TIMEOUT"] = seconds
             os.environ["MLFLOW_DATABRICKS_ENDPOINT_HTTP_RETRY_TIMEOUT"] = seconds
             self._store_calls += 1
             try:
                 return fn(*args, **kw)
             except Exception as e:  # noqa: BLE001 - every failure becomes one clear line
-                failure = classify(e)
+                status = self._transport.last_status if self._transport is not None else None
+                failure = classify(e, status)
                 attempt += 1
                 pause = 0.25 * 2 ** (attempt - 1)
                 if (not failure.transient or attempt > RETRIES
-                        or time.monotonic() + pause >= deadline):
+                        or time.monotonic() + pause >= min(chain_end, self._until)):
                     raise SourceError(f"registry {self.registry}: {failure.what} while "
                                       f"reading {what}") from None
                 time.sleep(pause)
 
     def _paged(self, what: str, fn: Callable[..., Any], **kw: Any) -> Iterator[Any]:
+        """Every item of a paged search. Stops, as a failure, on a page token the server has
+        already given (a paging loop) and on the policy's page and object budgets."""
         token = None
+        seen: set[bytes] = set()
         while True:
+            self._pages += 1
+            if self._pages > self.limits.max_pages:
+                raise SourceError(f"registry {self.registry}: more than {self.limits.max_pages:,} "
+                                  f"pages (the policy's audit.max_pages) while reading {what}; "
+                                  "the audit stopped")
             page = self._call(what, fn, page_token=token, **kw)
+            self._objects += len(page)
+            if self._objects > self.limits.max_objects:
+                raise SourceError(f"registry {self.registry}: more than "
+                                  f"{self.limits.max_objects:,} objects (the policy's "
+                                  f"audit.max_objects) while reading {what}; the audit stopped")
             yield from page
             token = getattr(page, "token", None)
             if not token:
                 return
+            key = hashlib.sha256(str(token).encode("utf-8", "replace")).digest()
+            if key in seen:
+                raise SourceError(f"registry {self.registry}: the server repeated a page token "
+                                  f"while reading {what} (a paging loop); the audit stopped")
+            seen.add(key)
 
     # --- reading ------------------------------------------------------------------------
-    def snapshot(self, progress: Progress | None = None) -> RegistrySnapshot:
+    def pieces(self, progress: Progress | None = None) -> Iterator[RegistrySnapshot]:
+        """The registry one model at a time: a snapshot holding one model, its versions and the
+        source runs of its aliased versions, read in paged searches and batched run look-ups.
+        Raises :class:`SourceError` (at any point: a partial read is never complete)."""
         mlflow = import_mlflow()
         say = progress or (lambda _msg: None)
         env = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0", "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "0",
                "MLFLOW_HTTP_RESPECT_RETRY_AFTER_HEADER": "false",
+               "MLFLOW_ALLOW_HTTP_REDIRECTS": "false",
                "MLFLOW_HTTP_REQUEST_TIMEOUT": str(max(1, int(self.timeout))),
                "MLFLOW_DATABRICKS_ENDPOINT_HTTP_RETRY_TIMEOUT": str(max(1, int(self.timeout)))}
-        counter = _RequestCounter(self._hosts())
-        with quiet(), _patched_env(env), counter.installed():
+        self._transport = self._new_transport()
+        with quiet(), _patched_env(env), self._transport.installed():
             try:
                 client = mlflow.MlflowClient(tracking_uri=self._uri(self.tracking_uri),
                                              registry_uri=self._uri(self.registry_uri))
@@ -369,58 +445,152 @@ class MlflowSource:
                 if what == type(e).__name__:
                     what = f"cannot open it ({what})"
                 raise SourceError(f"registry {self.registry}: {what}") from None
-            snap = self._read(client, say)
-        snap.requests = counter.count if counter.count else self._store_calls
+            yield from self._walk(client, say)
+
+    def snapshot(self, progress: Progress | None = None) -> RegistrySnapshot:
+        """The whole registry in one snapshot (the pieces, merged)."""
+        snap = RegistrySnapshot(registry=self.registry)
+        for piece in self.pieces(progress):
+            snap.models.update(piece.models)
+            snap.versions.extend(piece.versions)
+            snap.runs.update(piece.runs)
+            snap.wanted_runs |= piece.wanted_runs
+        snap.versions.sort(key=lambda r: (r.model, r.version))
+        snap.requests = self.requests
         return snap
 
-    def _read(self, client: Any, say: Progress) -> RegistrySnapshot:
-        from mlflow.entities import ViewType
-
-        snap = RegistrySnapshot(registry=self.registry)
+    def _walk(self, client: Any, say: Progress) -> Iterator[RegistrySnapshot]:
+        models: dict[str, ModelRecord] = {}
         for m in self._paged("registered models", client.search_registered_models,
                              max_results=self.pages.models):
-            snap.models[m.name] = model_record(m)
-            if len(snap.models) % self.pages.models == 0:
-                say(f"models {len(snap.models)}")
-        say(f"models {len(snap.models)}, reading versions")
-        by_alias = {name: _aliases_by_version(rec) for name, rec in snap.models.items()}
+            rec = model_record(m)
+            models[rec.name] = rec
+            if len(models) % self.pages.models == 0:
+                say(f"models {len(models)}")
+        total = len(models)
+        say(f"models {total}, reading versions")
+        runs = _RunBatches(self, client)
+        versions = 0
+        for name, group in self._groups(client, models):
+            versions += len(group)
+            piece = RegistrySnapshot(registry=self.registry, models={name: models.pop(name)},
+                                     versions=group)
+            piece.wanted_runs = {v.run_id for v in group if v.aliases and v.run_id}
+            yield from runs.add(piece)
+            if time.monotonic() >= self._until:  # judging counts too: the deadline is the audit's
+                raise self._late("model versions")
+            say(f"models {total}, versions {versions}, runs {runs.found}")
+        yield from runs.flush()
+        for name in sorted(models):  # models without versions
+            yield RegistrySnapshot(registry=self.registry, models={name: models[name]})
+        say(f"models {total}, versions {versions}, runs {runs.found}")
+
+    def _groups(self, client: Any, models: dict[str, ModelRecord]
+                ) -> Iterator[tuple[str, list[VersionRecord]]]:
+        """Each model's versions, one model at a time: a version search ordered by model name,
+        cut where the name changes. A name that comes back after its group closed means the
+        server ignored the order: the audit stops rather than judge a model in halves."""
         if self.registry_uri.lower().startswith("databricks-uc"):
             # Unity Catalog requires a model name in every version search
-            pages = (v for name in snap.models for v in self._paged(
-                "model versions", client.search_model_versions, filter_string=f"name='{name}'",
-                max_results=self.pages.versions))
-        else:
-            pages = self._paged("model versions", client.search_model_versions,
-                                max_results=self.pages.versions)
-        for v in pages:
-            if v.name not in by_alias:  # a prompt, or a model created after the model walk
-                continue
-            snap.versions.append(version_record(v, by_alias[v.name]))
-            if len(snap.versions) % self.pages.versions == 0:
-                say(f"models {len(snap.models)}, versions {len(snap.versions)}")
-        snap.versions.sort(key=lambda r: (r.model, r.version))
-        snap.wanted_runs = {v.run_id for v in snap.versions if v.aliases and v.run_id}
-        if snap.wanted_runs:
-            say(f"models {len(snap.models)}, versions {len(snap.versions)}, reading runs")
-            experiments = [e.experiment_id for e in self._paged(
-                "experiments", client.search_experiments, view_type=ViewType.ALL,
-                max_results=self.pages.experiments)]
-            wanted = sorted(snap.wanted_runs)
-            for i in range(0, len(wanted), self.pages.run_batch):
-                batch = wanted[i:i + self.pages.run_batch]
-                ids = ", ".join("'" + r.replace("'", "") + "'" for r in batch)
-                step = self.pages.experiment_batch
-                for j in range(0, len(experiments), step):
-                    for run in self._paged("runs", client.search_runs,
-                                           experiment_ids=experiments[j:j + step],
-                                           filter_string=f"attributes.run_id IN ({ids})",
-                                           run_view_type=ViewType.ALL,
-                                           # one more than asked: no empty trailing page
-                                           max_results=len(batch) + 1):
-                        snap.runs[run.info.run_id] = run_record(run)
-                say(f"models {len(snap.models)}, versions {len(snap.versions)}, "
-                    f"runs {len(snap.runs)}/{len(wanted)}")
-        return snap
+            for name in list(models):
+                by_alias = _aliases_by_version(models[name])
+                found = {int(v.version): version_record(v, by_alias) for v in self._paged(
+                    "model versions", client.search_model_versions,
+                    filter_string=f"name='{name}'", max_results=self.pages.versions)}
+                yield name, [found[n] for n in sorted(found)]
+            return
+        current: str | None = None
+        group: dict[int, VersionRecord] = {}
+        by_alias: dict[int, tuple[str, ...]] = {}
+        closed: set[str] = set()
+        for v in self._paged("model versions", client.search_model_versions,
+                             max_results=self.pages.versions,
+                             order_by=["name ASC", "version_number ASC"]):
+            name = str(v.name)
+            if name != current:
+                if current is not None:
+                    closed.add(current)
+                    yield current, [group[n] for n in sorted(group)]
+                current, group = None, {}
+                if name in closed:
+                    raise SourceError(f"registry {self.registry}: the server returned model "
+                                      "versions out of name order; the audit stopped")
+                if name not in models:  # a prompt, or a model created after the model walk
+                    continue
+                current, by_alias = name, _aliases_by_version(models[name])
+            record = version_record(v, by_alias)
+            group[record.version] = record  # a row repeated across pages counts once
+        if current is not None:
+            yield current, [group[n] for n in sorted(group)]
+
+
+class _RunBatches:
+    """Holds model pieces until the source runs of their aliased versions are read, in batches
+    of ``pages.run_batch`` ids (``search_runs`` with ``attributes.run_id IN``, ``ViewType.ALL``
+    so that deleted runs are seen as deleted, not as missing), and hands each piece on as soon
+    as its runs are in. A piece without aliased versions passes straight through."""
+
+    def __init__(self, source: MlflowSource, client: Any):
+        self.source = source
+        self.client = client
+        self.pending: list[RegistrySnapshot] = []
+        self.queue: dict[str, None] = {}  # run ids not yet asked for, in order
+        self.asked: set[str] = set()  # ids asked for, while a pending piece may need them
+        self.got: dict[str, RunRecord] = {}
+        self.experiments: list[str] | None = None
+        self.found = 0
+
+    def add(self, piece: RegistrySnapshot) -> Iterator[RegistrySnapshot]:
+        if not piece.wanted_runs:
+            yield piece
+            return
+        self.pending.append(piece)
+        for rid in sorted(piece.wanted_runs - self.asked):
+            self.queue[rid] = None
+        while len(self.queue) >= self.source.pages.run_batch:
+            yield from self._read(self.source.pages.run_batch)
+
+    def flush(self) -> Iterator[RegistrySnapshot]:
+        while self.queue:
+            yield from self._read(self.source.pages.run_batch)
+        yield from self._ready()
+
+    def _read(self, size: int) -> Iterator[RegistrySnapshot]:
+        from mlflow.entities import ViewType
+
+        batch = list(self.queue)[:size]
+        for rid in batch:
+            del self.queue[rid]
+        self.asked.update(batch)
+        if self.experiments is None:
+            self.experiments = [e.experiment_id for e in self.source._paged(
+                "experiments", self.client.search_experiments, view_type=ViewType.ALL,
+                max_results=self.source.pages.experiments)]
+        ids = ", ".join("'" + r.replace("'", "") + "'" for r in batch)
+        step = self.source.pages.experiment_batch
+        for j in range(0, len(self.experiments), step):
+            for run in self.source._paged("runs", self.client.search_runs,
+                                          experiment_ids=self.experiments[j:j + step],
+                                          filter_string=f"attributes.run_id IN ({ids})",
+                                          run_view_type=ViewType.ALL,
+                                          # one more than asked: no empty trailing page
+                                          max_results=len(batch) + 1):
+                self.got[run.info.run_id] = run_record(run)
+                self.found += 1
+        yield from self._ready()
+
+    def _ready(self) -> Iterator[RegistrySnapshot]:
+        waiting = []
+        for piece in self.pending:
+            if piece.wanted_runs <= self.asked:
+                piece.runs = {r: self.got[r] for r in piece.wanted_runs if r in self.got}
+                yield piece
+            else:
+                waiting.append(piece)
+        self.pending = waiting
+        keep = set().union(*(p.wanted_runs for p in waiting)) if waiting else set()
+        self.got = {r: run for r, run in self.got.items() if r in keep}
+        self.asked &= keep
 
 
 # --- mlflow entities → records ------------------------------------------------------------
@@ -471,11 +641,13 @@ def run_record(run: Any) -> RunRecord:
 
 
 def open_source(tracking_uri: str, registry_uri: str | None, timeout: float,
-                pages: Pages | None = None) -> MlflowSource:
+                pages: Pages | None = None, *, deadline: float = 600.0,
+                limits: Limits | None = None) -> MlflowSource:
     """The source for these URIs; checks the extra is installed before anything else."""
     if "mlflow" not in sys.modules:
         import_mlflow()
-    return MlflowSource(tracking_uri, registry_uri, timeout=timeout, pages=pages or Pages())
+    return MlflowSource(tracking_uri, registry_uri, timeout=timeout, deadline=deadline,
+                        pages=pages or Pages(), limits=limits or Limits())
 
 
-__all__ = ["INSTALL_HINT", "MissingExtra", "MlflowSource", "Pages", "open_source"]
+__all__ = ["INSTALL_HINT", "Limits", "MissingExtra", "MlflowSource", "Pages", "open_source"]

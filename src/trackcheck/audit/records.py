@@ -75,7 +75,8 @@ class LedgerEntry:
 
 @dataclass
 class RegistrySnapshot:
-    """Everything one audit read; ``runs`` holds the source runs of aliased versions only.
+    """What one audit read, whole or one model at a time (a piece: one model, its versions);
+    ``runs`` holds the source runs of aliased versions only.
 
     A run id in ``wanted_runs`` but missing from ``runs`` was not found (deleted for good)."""
 

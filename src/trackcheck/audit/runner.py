@@ -1,19 +1,22 @@
-"""Run the live rules: name the registry, read it once, check it, collect one Report."""
+"""Run the live rules: name the registry, read it one model at a time, judge each model as it
+comes, collect one Report."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import math
 import os
 import re
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from trackcheck.audit.context import AuditContext, ConfigRef
-from trackcheck.audit.records import LedgerEntry, RegistrySnapshot
+from trackcheck.audit.records import LedgerEntry, RegistrySnapshot, VersionRecord
 from trackcheck.audit.rules import RULES
-from trackcheck.audit.source import SourceError, masked_uri
+from trackcheck.audit.source import RegistrySource, SourceError, masked_uri
 from trackcheck.audit.state import model_states
 from trackcheck.detect.uris import parse_model_uri, uri_kind
 from trackcheck.engine import Report, Selection, active_rules, stamp
@@ -136,14 +139,11 @@ class _Progress:
 
 
 # --- the audit ----------------------------------------------------------------------------
-def read_registry(tracking: str, registry: str, timeout: float) -> RegistrySnapshot:
-    for uri in {tracking, registry}:
-        _check_supported(uri)
-    progress = _Progress(masked_uri(registry))
+def read_registry(tracking: str, registry: str, timeout: float, deadline: float = 600.0,
+                  policy: Policy | None = None) -> RegistrySnapshot:
+    """The whole registry in one snapshot (benchmarks and tools; the audit itself streams)."""
+    source, progress = _open(tracking, registry, timeout, deadline, policy)
     try:
-        from trackcheck.audit.mlflow_source import open_source
-
-        source = open_source(tracking, registry, timeout)
         return source.snapshot(progress)
     except SourceError as e:
         raise AuditError(str(e), EXIT_FAILED) from None
@@ -151,35 +151,107 @@ def read_registry(tracking: str, registry: str, timeout: float) -> RegistrySnaps
         progress.done()
 
 
+def _open(tracking: str, registry: str, timeout: float, deadline: float,
+          policy: Policy | None) -> tuple[RegistrySource, _Progress]:
+    for uri in {tracking, registry}:
+        _check_supported(uri)
+    try:
+        from trackcheck.audit.mlflow_source import Limits, open_source
+
+        limits = Limits(**policy.audit.model_dump()) if policy is not None else Limits()
+        source = open_source(tracking, registry, timeout, deadline=deadline, limits=limits)
+    except SourceError as e:
+        raise AuditError(str(e), EXIT_FAILED) from None
+    return source, _Progress(masked_uri(registry))
+
+
+def split(snapshot: RegistrySnapshot) -> Iterator[RegistrySnapshot]:
+    """A whole snapshot as per-model pieces, the shape a streaming source yields: one model, its
+    versions and the runs of its aliased versions (versions of a model the snapshot does not
+    list form a piece without a model record)."""
+    by_model: dict[str, list[VersionRecord]] = {}
+    for v in snapshot.versions:
+        by_model.setdefault(v.model, []).append(v)
+    for name in [*snapshot.models, *(n for n in by_model if n not in snapshot.models)]:
+        versions = sorted(by_model.get(name, ()), key=lambda v: v.version)
+        wanted = {v.run_id for v in versions if v.run_id and v.run_id in snapshot.wanted_runs}
+        yield RegistrySnapshot(
+            registry=snapshot.registry,
+            models={name: snapshot.models[name]} if name in snapshot.models else {},
+            versions=versions, wanted_runs=wanted,
+            runs={r: snapshot.runs[r] for r in wanted if r in snapshot.runs})
+
+
+ModelHook = Callable[[RegistrySnapshot, list[Finding]], None]
+
+
 def check(snapshot: RegistrySnapshot, policy: Policy, selection: Selection | None = None,
-          refs: Sequence[ConfigRef] = (), cwd: Path | None = None) -> Report:
-    """Run the selected live rules on a snapshot: stamping, per-path ignores, summary."""
+          refs: Sequence[ConfigRef] = (), cwd: Path | None = None,
+          on_model: ModelHook | None = None) -> Report:
+    """Run the selected live rules on a whole snapshot: per model, as a streamed audit does."""
+    report = check_pieces(split(snapshot), policy, selection, refs, cwd, on_model=on_model,
+                          registry=snapshot.registry, ledger=snapshot.ledger)
+    report.summary["requests"] = snapshot.requests
+    return report
+
+
+def check_pieces(pieces: Iterable[RegistrySnapshot], policy: Policy,
+                 selection: Selection | None = None, refs: Sequence[ConfigRef] = (),
+                 cwd: Path | None = None, *, on_model: ModelHook | None = None,
+                 registry: str = "", ledger: tuple[LedgerEntry, ...] | None = None,
+                 keep_state: bool = True) -> Report:
+    """Judge a registry one model at a time and drop each piece once judged: the rules see a
+    registry of one model (its versions, the runs of its aliased versions, and the committed
+    references that name it); references to models never seen are judged last, against an empty
+    registry. ``on_model(piece, findings)`` is called once per model with that model's findings
+    (stamped, after per-path ignores). ``ledger`` is the guard's, when the server keeps one:
+    each piece carries it (TC211, TC212), and the report's state shows each model's alias moves.
+    ``keep_state``: build ``report.registry`` (the HTML page, snapshots); it holds a row per
+    version, so an audit that prints findings only leaves it out and stays flat in memory.
+    """
     rules = active_rules(RULES, policy, selection or Selection())
     ctx = AuditContext(policy, refs)
+    by_name: dict[str, list[ConfigRef]] = {}
+    for ref in refs:
+        by_name.setdefault(ref.name, []).append(ref)
     report = Report(engine="audit")
     found: list[Finding] = []
-    for rule in rules:
-        for hit in rule.check(snapshot, ctx):
-            if hit.secret and hit.value:
-                report.secrets.add(hit.value)
-            if policy.ignored_for_path(rule.code, hit.path):
-                continue
-            found.append(stamp(rule, hit, policy))
+    models = versions = runs = 0
+    # what the HTML report and snapshots show, built model by model as each piece is judged
+    state = RegistryState(registry, tuple(policy.aliases.allowed), tuple(policy.aliases.retired))
+
+    def judge(piece: RegistrySnapshot, piece_ctx: AuditContext) -> list[Finding]:
+        out = []
+        for rule in rules:
+            for hit in rule.check(piece, piece_ctx):
+                if hit.secret and hit.value:
+                    report.secrets.add(hit.value)
+                if policy.ignored_for_path(rule.code, hit.path):
+                    continue
+                out.append(stamp(rule, hit, policy))
+        return out
+
+    for piece in pieces:
+        models += len(piece.models)
+        versions += len(piece.versions)
+        runs += len(piece.runs)
+        names = set(piece.models) | {v.model for v in piece.versions}
+        mine = [r for n in sorted(names) for r in by_name.pop(n, ())]
+        piece.ledger = ledger
+        findings = judge(piece, ctx.with_refs(mine))
+        found.extend(findings)
+        if keep_state:
+            state.models.extend(model_states(piece, findings, ctx, report.secrets))
+        if on_model is not None:
+            on_model(piece, findings)
+    found.extend(judge(RegistrySnapshot(registry=registry),
+                       ctx.with_refs([r for rs in by_name.values() for r in rs])))
     report.findings, report.suppressed = _inline_suppressed(found, cwd or Path.cwd())
-    # what the HTML report and snapshots show, built model by model (an audit that reads the
-    # registry per model calls model_states per model)
-    report.registry = RegistryState(snapshot.registry, tuple(policy.aliases.allowed),
-                                    tuple(policy.aliases.retired))
-    report.registry.models.extend(model_states(snapshot, report.findings, ctx, report.secrets))
-    if snapshot.ledger is not None:
-        report.registry.history = alias_history(snapshot.ledger)
-    report.summary = {
-        "registry": snapshot.registry,
-        "models": len(snapshot.models),
-        "versions": len(snapshot.versions),
-        "runs": len(snapshot.runs),
-        "requests": snapshot.requests,
-    }
+    report.registry = state if keep_state else None
+    if ledger is not None:
+        state.history = alias_history(ledger)
+    report.summary = {"registry": registry, "models": models, "versions": versions, "runs": runs,
+                      "requests": 0}
     if refs:
         report.summary["references"] = len(refs)
     report.sort()
@@ -187,20 +259,43 @@ def check(snapshot: RegistrySnapshot, policy: Policy, selection: Selection | Non
 
 
 def audit(args: argparse.Namespace, policy: Policy, selection: Selection) -> Report:
-    """``trackcheck audit --registry``: raises :class:`AuditError` when it cannot finish."""
+    """``trackcheck audit --registry``: reads and judges the registry one model at a time;
+    raises :class:`AuditError` when it cannot finish."""
     cwd = Path.cwd()
     tracking, registry = registry_uris(getattr(args, "tracking_uri", None), os.environ, cwd)
     paths = getattr(args, "config", None) or []
     refs = config_refs(paths, policy, cwd) if paths else []
-    timeout = getattr(args, "timeout", None)
-    timeout = 10.0 if timeout is None else float(timeout)
-    if not timeout > 0:
-        raise AuditError("--timeout must be a positive number of seconds", EXIT_USAGE)
-    snapshot = read_registry(tracking, registry, timeout)
-    if getattr(args, "format", None) == "html" or any(
+    timeout = _seconds(args, "timeout", 10.0)
+    deadline = _seconds(args, "deadline", 600.0)
+    # the registry's state, a row per version, only for what shows it: the page, snapshots
+    html = getattr(args, "format", None) == "html"
+    wants_state = html or bool(getattr(args, "snapshot", None) or getattr(args, "live", False))
+    ledger = None
+    if html or any(
             r.code in LEDGER_RULES for r in active_rules(RULES, policy, selection)):
-        snapshot.ledger = read_ledger(tracking, timeout)
-    return check(snapshot, policy, selection, refs, cwd)
+        for uri in {tracking, registry}:
+            _check_supported(uri)
+        ledger = read_ledger(tracking, timeout)
+    source, progress = _open(tracking, registry, timeout, deadline, policy)
+    try:
+        with contextlib.closing(source.pieces(progress)) as pieces:
+            report = check_pieces(pieces, policy, selection, refs, cwd,
+                                  registry=source.registry, ledger=ledger,
+                                  keep_state=wants_state)
+    except SourceError as e:
+        raise AuditError(str(e), EXIT_FAILED) from None
+    finally:
+        progress.done()
+    report.summary["requests"] = source.requests
+    return report
+
+
+def _seconds(args: argparse.Namespace, name: str, default: float) -> float:
+    value = getattr(args, name, None)
+    value = default if value is None else float(value)
+    if not (value > 0 and math.isfinite(value)):
+        raise AuditError(f"--{name} must be a positive number of seconds", EXIT_USAGE)
+    return value
 
 
 LEDGER_RULES = ("TC211", "TC212")  # they read the guard's ledger, when the server keeps one

@@ -1,9 +1,9 @@
-"""The one plugin seam of the live engine: something that reads a registry into a snapshot."""
+"""The one plugin seam of the live engine: something that reads a registry, one model at a time."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Protocol
 from urllib.parse import urlsplit, urlunsplit
 
@@ -26,6 +26,14 @@ class RegistrySource(Protocol):
 
     registry: str  # masked URI, for messages and the summary
 
+    @property
+    def requests(self) -> int: ...  # requests (or store calls) made so far
+
+    def pieces(self, progress: Progress | None = None) -> Iterator[RegistrySnapshot]:
+        """One snapshot per registered model: the model, its versions, its aliased versions'
+        source runs; may raise :class:`SourceError` at any point of the iteration."""
+        ...
+
     def snapshot(self, progress: Progress | None = None) -> RegistrySnapshot: ...
 
 
@@ -34,8 +42,16 @@ _USER_INFO = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*://)(?P<user>[^\s?
 
 def masked_uri(uri: str) -> str:
     """A registry URI fit for output: password masked, query string and fragment dropped
-    (tokens travel there too), user name kept so that a wrong account is recognisable."""
+    (tokens travel there too), user name kept so that a wrong account is recognisable. A URI
+    written without a scheme (``user:pw@host:5000``) is masked the same way."""
     uri = uri.strip()
+    if "://" not in uri and "@" in uri:
+        # no scheme: whatever stands before the last '@' is user-info, a password may hold
+        # '@', '/', '?' or '#'; what follows is the host, shown without query or fragment
+        info, _, host = uri.rpartition("@")
+        user = info.split(":", 1)[0] if ":" in info else ""
+        shown = f"{user}:****" if user and "/" not in user else "****"
+        return f"{shown}@{re.split(r'[?#]', host, maxsplit=1)[0]}"
     if credential_in_uri(uri):
         uri = mask(uri)
     # the user-info runs to the last '@': a password may hold '@', '/' or '#', where URL parsers

@@ -7,7 +7,8 @@ under secret-like names (TC111, the policy's `secret_key_words` / `secret_key_na
 reads registered-model and version tags and descriptions, and the params and tags of the
 runs behind aliased versions. The value is never printed, only where it is. A run behind
 several aliased versions is reported once, on the first of them (by model name, then version
-number), and the message names the versions that share it.
+number), and the message names the versions that share it (the audit judges one model at a
+time: those of the same model).
 
 ## Why is this bad?
 Registry metadata is readable by everyone who may load a model, is copied into model cards and
@@ -77,8 +78,9 @@ def _places(snapshot: RegistrySnapshot, ctx: AuditContext
         yield v, owner, [*_fields("tags", v.tags), ("description", None, v.description)]
         run = ctx.run_of(snapshot, v)
         users = shared.get(run.run_id, []) if run is not None else []
-        if run is None or not users or users[0] is not v:
+        if run is None or not users or users[0] is not v or run.run_id in ctx.runs_read:
             continue  # no aliased version's run, or reported on the first version behind it
+        ctx.runs_read.add(run.run_id)
         if len(users) > 1:
             others = ", ".join(f"version {u.version} of '{u.model}'" for u in users[1:])
             owner += f" (run {run.run_id}, shared with {others})"
