@@ -22,7 +22,8 @@ from trackcheck.detect.uris import parse_model_uri, uri_kind
 from trackcheck.engine import Report, Selection, active_rules, stamp
 from trackcheck.findings import Finding
 from trackcheck.policy import Policy
-from trackcheck.state import AliasMove, RegistryState
+from trackcheck.rule import Rule
+from trackcheck.state import AliasMove, ModelState, RegistryState
 
 EXIT_USAGE, EXIT_FAILED = 2, 3
 LOCAL_STORE = "mlflow.db"  # MLflow's own default store, ``sqlite:///mlflow.db``
@@ -198,18 +199,22 @@ def check(snapshot: RegistrySnapshot, policy: Policy, selection: Selection | Non
 def check_pieces(pieces: Iterable[RegistrySnapshot], policy: Policy,
                  selection: Selection | None = None, refs: Sequence[ConfigRef] = (),
                  cwd: Path | None = None, *, on_model: ModelHook | None = None,
-                 registry: str = "", ledger: tuple[LedgerEntry, ...] | None = None,
+                 registry: str = "", ledger: Ledger | None = None,
                  keep_state: bool = True) -> Report:
     """Judge a registry one model at a time and drop each piece once judged: the rules see a
     registry of one model (its versions, the runs of its aliased versions, and the committed
     references that name it); references to models never seen are judged last, against an empty
     registry. ``on_model(piece, findings)`` is called once per model with that model's findings
-    (stamped, after per-path ignores). ``ledger`` is the guard's, when the server keeps one:
-    each piece carries it (TC211, TC212), and the report's state shows each model's alias moves.
+    (stamped, after per-path ignores). ``ledger`` is the guard's (or how to read it, once the
+    registry is read): TC211 and TC212 judge it last, against each model's aliases kept from its
+    piece (a few records per model), and the report's state shows each model's alias moves.
     ``keep_state``: build ``report.registry`` (the HTML page, snapshots); it holds a row per
     version, so an audit that prints findings only leaves it out and stays flat in memory.
     """
-    rules = active_rules(RULES, policy, selection or Selection())
+    chosen = active_rules(RULES, policy, selection or Selection())
+    rules = [r for r in chosen if r.code not in LEDGER_RULES]
+    ledger_rules = [r for r in chosen if r.code in LEDGER_RULES]
+    aliased = RegistrySnapshot(registry=registry)  # each model's aliases, for the ledger rules
     ctx = AuditContext(policy, refs)
     by_name: dict[str, list[ConfigRef]] = {}
     for ref in refs:
@@ -220,7 +225,8 @@ def check_pieces(pieces: Iterable[RegistrySnapshot], policy: Policy,
     # what the HTML report and snapshots show, built model by model as each piece is judged
     state = RegistryState(registry, tuple(policy.aliases.allowed), tuple(policy.aliases.retired))
 
-    def judge(piece: RegistrySnapshot, piece_ctx: AuditContext) -> list[Finding]:
+    def judge(piece: RegistrySnapshot, piece_ctx: AuditContext,
+              rules: Sequence[Rule] = rules) -> list[Finding]:
         out = []
         for rule in rules:
             for hit in rule.check(piece, piece_ctx):
@@ -237,7 +243,11 @@ def check_pieces(pieces: Iterable[RegistrySnapshot], policy: Policy,
         runs += len(piece.runs)
         names = set(piece.models) | {v.model for v in piece.versions}
         mine = [r for n in sorted(names) for r in by_name.pop(n, ())]
-        piece.ledger = ledger
+        if ledger is not None:
+            aliased.models.update((n, replace(m, tags={}, description=None))
+                                  for n, m in piece.models.items() if m.aliases)
+            aliased.versions += [replace(v, tags={}, description=None, source=None)
+                                 for v in piece.versions if v.aliases]
         findings = judge(piece, ctx.with_refs(mine))
         found.extend(findings)
         if keep_state:
@@ -246,10 +256,16 @@ def check_pieces(pieces: Iterable[RegistrySnapshot], policy: Policy,
             on_model(piece, findings)
     found.extend(judge(RegistrySnapshot(registry=registry),
                        ctx.with_refs([r for rs in by_name.values() for r in rs])))
+    entries = ledger() if callable(ledger) else ledger
+    if entries is not None:
+        aliased.ledger = entries
+        late = judge(aliased, ctx.with_refs([]), ledger_rules)
+        found.extend(late)
+        if keep_state:
+            state.models[:] = with_findings(state.models, late)
+            state.history = alias_history(entries)
     report.findings, report.suppressed = _inline_suppressed(found, cwd or Path.cwd())
     report.registry = state if keep_state else None
-    if ledger is not None:
-        state.history = alias_history(ledger)
     report.summary = {"registry": registry, "models": models, "versions": versions, "runs": runs,
                       "requests": 0}
     if refs:
@@ -270,23 +286,27 @@ def audit(args: argparse.Namespace, policy: Policy, selection: Selection) -> Rep
     # the registry's state, a row per version, only for what shows it: the page, snapshots
     html = getattr(args, "format", None) == "html"
     wants_state = html or bool(getattr(args, "snapshot", None) or getattr(args, "live", False))
-    ledger = None
-    if html or any(
-            r.code in LEDGER_RULES for r in active_rules(RULES, policy, selection)):
-        for uri in {tracking, registry}:
-            _check_supported(uri)
-        ledger = read_ledger(tracking, timeout)
+    # the guard's ledger, read once the registry is: its rules and the page's alias history
+    pages = [0]
+
+    def ledger() -> tuple[LedgerEntry, ...] | None:
+        found, pages[0] = read_ledger(tracking, timeout)
+        return found
+
+    wants_ledger = html or any(r.code in LEDGER_RULES
+                               for r in active_rules(RULES, policy, selection))
     source, progress = _open(tracking, registry, timeout, deadline, policy)
     try:
         with contextlib.closing(source.pieces(progress)) as pieces:
             report = check_pieces(pieces, policy, selection, refs, cwd,
-                                  registry=source.registry, ledger=ledger,
+                                  registry=source.registry,
+                                  ledger=ledger if wants_ledger else None,
                                   keep_state=wants_state)
     except SourceError as e:
         raise AuditError(str(e), EXIT_FAILED) from None
     finally:
         progress.done()
-    report.summary["requests"] = source.requests
+    report.summary["requests"] = source.requests + pages[0]
     return report
 
 
@@ -299,6 +319,22 @@ def _seconds(args: argparse.Namespace, name: str, default: float) -> float:
 
 
 LEDGER_RULES = ("TC211", "TC212")  # they read the guard's ledger, when the server keeps one
+Ledger = tuple[LedgerEntry, ...] | Callable[[], tuple[LedgerEntry, ...] | None]
+
+
+def with_findings(models: Sequence[ModelState], late: Sequence[Finding]) -> list[ModelState]:
+    """The models' states with findings judged after them (the ledger's) on the version or the
+    model they name."""
+    by_path: dict[str, list[Finding]] = {}
+    for f in late:
+        by_path.setdefault(f.path, []).append(f)
+    out = []
+    for m in models:
+        versions = tuple(replace(v, findings=v.findings + tuple(by_path.get(
+            f"{m.uri}/{v.number}", ()))) for v in m.versions)
+        out.append(replace(m, versions=versions,
+                           findings=m.findings + tuple(by_path.get(m.uri, ()))))
+    return out
 
 
 def alias_history(ledger: Sequence[LedgerEntry]) -> dict[str, tuple[AliasMove, ...]]:
@@ -316,7 +352,8 @@ def alias_history(ledger: Sequence[LedgerEntry]) -> dict[str, tuple[AliasMove, .
     return {name: tuple(moves) for name, moves in out.items() if moves}
 
 
-def read_ledger(tracking: str, timeout: float) -> tuple[LedgerEntry, ...] | None:
+def read_ledger(tracking: str, timeout: float) -> tuple[tuple[LedgerEntry, ...] | None, int]:
+    """The guard's ledger (None: the server keeps none) and the requests it took."""
     try:
         from trackcheck.audit.ledger_reader import ledger_entries
 
