@@ -8,7 +8,9 @@ each, times through ``MlflowClient``:
 * writes the guard judges: a version tag, and moving ``dev`` between two versions;
 * reads it never touches: get a model, search a model's versions, get a version.
 
-Prints median and 90th percentile per operation and the difference; asserts nothing.
+Both servers run at once and requests alternate between them, so that a busy machine slows
+both alike. Prints median and 90th percentile per operation and the difference; asserts
+nothing.
 
     python benchmarks/guard_latency.py [--models 100] [--versions-per-model 50] [--repeat 40]
 """
@@ -74,13 +76,18 @@ def main() -> None:
               f"{time.perf_counter() - t0:.0f} s", file=sys.stderr)
         shutil.copy(root / "plain" / "mlflow.db", root / "guard" / "mlflow.db")
         results: dict[str, dict[str, list[float]]] = {}
-        for name, app in (("mlflow server", None), ("guard", "trackcheck")):
-            with server(root / name.split()[0].replace("mlflow", "plain") / "mlflow.db", app) \
-                    as uri:
-                ops = operations(uri, args.models, args.versions_per_model)
-                for op, fn in ops.items():
-                    fn(0)  # warm: connection, first-request work
-                    results.setdefault(op, {})[name] = timed(fn, args.repeat)
+        # both servers up at once, requests interleaved: a busy machine slows both alike
+        with server(root / "plain" / "mlflow.db") as plain, \
+                server(root / "guard" / "mlflow.db", "trackcheck") as guarded:
+            sides = {"mlflow server": operations(plain, args.models, args.versions_per_model),
+                     "guard": operations(guarded, args.models, args.versions_per_model)}
+            for op in sides["guard"]:
+                for name, ops in sides.items():
+                    ops[op](0)  # warm: connection, first-request work
+                    results.setdefault(op, {})[name] = []
+                for i in range(args.repeat):
+                    for name, ops in sides.items():
+                        results[op][name] += timed(lambda j, fn=ops[op], i=i: fn(i), 1)
         print(f"{'operation':<24} {'mlflow server':>22} {'guard':>22} {'added (median)':>15}")
         for op, by in results.items():
             cells = [f"{statistics.median(t):7.1f} / p90 {sorted(t)[int(len(t) * .9)]:6.1f}"
