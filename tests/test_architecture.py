@@ -263,20 +263,22 @@ def test_writing_a_baseline_loads_no_reporter_xml_or_audit_module(violating_tree
 
 
 # the costliest imports a lint run pays only when it needs them: OmegaConf's grammar (and the
-# ANTLR runtime) for a string the fast reading cannot read, pydantic's validators for a policy file
+# ANTLR runtime) for a string the fast reading cannot read, pydantic's validators for a policy
+# file; the registry's state and importlib.resources (tempfile, zipfile) never
 VALIDATORS_PROBE = (
     "import sys\n"
     "from trackcheck.cli import main\n"
     "rc = main(sys.argv[1:])\n"
     "print()\n"
-    "print(sorted(m for m in sys.modules if m.split('.')[0] in ('omegaconf', 'antlr4')))\n"
+    "print(sorted(m for m in sys.modules if m.split('.')[0] in ('omegaconf', 'antlr4')\n"
+    "             or m in ('trackcheck.state', 'importlib.resources')))\n"
     "print(sys.modules['trackcheck.policy'].Policy.__pydantic_complete__)\n"
     "print(rc)\n"
 )
 
 
 def grammar_and_validators(argv: list[str], cwd: Path) -> tuple[list[str], bool, int, str]:
-    """The OmegaConf/ANTLR modules ``main(argv)`` loaded in a fresh interpreter, whether it built
+    """The lazy modules above ``main(argv)`` loaded in a fresh interpreter, whether it built
     the policy model's validators, and its exit code."""
     env = {k: v for k, v in os.environ.items() if k != "GITHUB_ACTIONS"}
     p = subprocess.run([sys.executable, "-c", VALIDATORS_PROBE, *argv], cwd=cwd, env=env,

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import pkgutil
 import re
 import sys
 import typing
 from enum import Enum
 from functools import cached_property
-from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -354,7 +354,12 @@ def _read_yaml(text: str, origin: str) -> dict[str, Any]:
 
 
 def _builtin_text(name: str) -> str:
-    return resources.files("trackcheck.policies").joinpath(f"{name}.yaml").read_text("utf-8")
+    # pkgutil reads package data through the package's loader (a wheel, a zip) as
+    # importlib.resources does, without importing tempfile and zipfile at every start-up
+    data = pkgutil.get_data("trackcheck.policies", f"{name}.yaml")
+    if data is None:  # a loader that cannot read package data: a broken install
+        raise PolicyError(f"<built-in {name}>: cannot read the packaged policy")
+    return data.decode("utf-8")
 
 
 def _format_validation(origin: str, err: ValidationError, text: str | None = None) -> str:
