@@ -262,6 +262,63 @@ def test_writing_a_baseline_loads_no_reporter_xml_or_audit_module(violating_tree
     assert _loaded_under(loaded, *NEVER_IN_LINT, "xml") == []
 
 
+# the costliest imports a lint run pays only when it needs them: OmegaConf's grammar (and the
+# ANTLR runtime) for a string the fast reading cannot read, pydantic's validators for a policy
+# file; the registry's state and importlib.resources (tempfile, zipfile) never
+VALIDATORS_PROBE = (
+    "import sys\n"
+    "from trackcheck.cli import main\n"
+    "rc = main(sys.argv[1:])\n"
+    "print()\n"
+    "print(sorted(m for m in sys.modules if m.split('.')[0] in ('omegaconf', 'antlr4')\n"
+    "             or m in ('trackcheck.state', 'importlib.resources')))\n"
+    "print(sys.modules['trackcheck.policy'].Policy.__pydantic_complete__)\n"
+    "print(rc)\n"
+)
+
+
+def grammar_and_validators(argv: list[str], cwd: Path) -> tuple[list[str], bool, int, str]:
+    """The lazy modules above ``main(argv)`` loaded in a fresh interpreter, whether it built
+    the policy model's validators, and its exit code."""
+    env = {k: v for k, v in os.environ.items() if k != "GITHUB_ACTIONS"}
+    p = subprocess.run([sys.executable, "-c", VALIDATORS_PROBE, *argv], cwd=cwd, env=env,
+                       capture_output=True, text=True, timeout=120)
+    *_, loaded, built, rc = p.stdout.rstrip("\n").splitlines()
+    return ast.literal_eval(loaded), built == "True", int(rc), p.stderr
+
+
+def test_a_plain_lint_on_the_builtin_policy_builds_no_validator_and_loads_no_grammar(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "config.yaml").write_text(
+        "project:\n  name: demo\nrun_name: ${project.name}-${oc.env:USER,me}\nseed: 42\n", "utf-8")
+    loaded, built, rc, err = grammar_and_validators(["lint", "config/config.yaml"], tmp_path)
+    assert rc == 0, err
+    assert (loaded, built) == ([], False)
+
+
+def test_a_string_only_the_grammar_reads_loads_it_in_the_same_run(tmp_path: Path) -> None:
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "config.yaml").write_text(
+        "name: '${oc.select:a.b, ${c}}'\nbad: ${oc.env:X\n", "utf-8")
+    loaded, _, rc, err = grammar_and_validators(
+        ["lint", "config/config.yaml", "--select", "TC002"], tmp_path)
+    assert rc == 1, err
+    assert "omegaconf.grammar_parser" in loaded
+
+
+def test_a_policy_file_is_validated_in_full(tmp_path: Path) -> None:
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "config.yaml").write_text("seed: 42\n", "utf-8")
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "policies" / "trackcheck.yaml").write_text("max_depth: 50\n", "utf-8")
+    _, built, rc, err = grammar_and_validators(["lint", "config/config.yaml"], tmp_path)
+    assert (rc, built) == (0, True), err
+    (tmp_path / "policies" / "trackcheck.yaml").write_text("max_depth: 5000\n", "utf-8")
+    _, _, rc, err = grammar_and_validators(["lint", "config/config.yaml"], tmp_path)
+    assert rc == 2 and "less than or equal to 500" in err
+
 # --- the HTML report: Jinja2 only when HTML is asked for ----------------------------------------
 @pytest.mark.parametrize("fmt", ["text", "json", "sarif"])
 def test_lint_in_other_formats_never_loads_jinja(violating_tree: Path, fmt: str) -> None:

@@ -350,3 +350,26 @@ def test_numeric_limits_have_a_ceiling(text: str, says: str, tmp_path: Path) -> 
     write(tmp_path, "p.yaml", text)
     message = error(tmp_path, "p.yaml")
     assert message.startswith("p.yaml:1: '") and says in message
+
+
+# --- packaged policies: built without validation at start-up, the same as validated (issue 12) --
+@pytest.mark.parametrize("name", ["default", "strict"])
+def test_a_packaged_policy_is_valid_and_built_as_validation_builds_it(name: str,
+                                                                     tmp_path: Path) -> None:
+    from trackcheck import policy as module
+
+    data = module._builtin_data(name)
+    data.pop("extends", None)
+    validated = Policy.model_validate(data)  # a packaged policy that does not validate fails here
+    built, ref = load_policy(name, cwd=tmp_path)
+    assert ref == name
+    # repr shows each value's type too: Severity, not 'error'; 10.0, not 10
+    assert repr(built) == repr(validated) and built == validated
+    assert built.model_fields_set == validated.model_fields_set
+    assert type(built.guard) is type(validated.guard) and built.guard.lock_timeout == 10.0
+
+
+def test_strict_policy_built_without_validation_raises_severities() -> None:
+    policy, _ = load_policy("strict")
+    assert policy.rule_severity("TC140", Severity.WARNING) is Severity.ERROR
+    assert policy.rule_severity("TC101", Severity.WARNING) is Severity.WARNING

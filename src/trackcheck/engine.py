@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from trackcheck.findings import Finding, LazyFingerprint, Severity
 from trackcheck.policy import Policy
 from trackcheck.rule import Hit, Rule
-from trackcheck.state import RegistryState
+
+if TYPE_CHECKING:  # the registry's state is the audit's: a lint run never loads it
+    from trackcheck.state import RegistryState
 
 
 @dataclass

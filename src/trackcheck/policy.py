@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import pkgutil
 import re
 import sys
 import typing
+from enum import Enum
 from functools import cached_property
-from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -39,7 +40,9 @@ class PolicyError(Exception):
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # the validators are built when a policy file is first validated, not at import: a run on
+    # the built-in policy never builds them (``_construct``)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class AliasPolicy(_Model):
@@ -186,8 +189,8 @@ class Policy(_Model):
     config_roots: list[str] = Field(default_factory=list)
     # the 0.1 name: one root; folded into ``config_roots`` as a one-item list
     config_root: str | None = None
-    aliases: AliasPolicy = AliasPolicy()
-    run_tags: RunTagPolicy = RunTagPolicy()
+    aliases: AliasPolicy = Field(default_factory=AliasPolicy)
+    run_tags: RunTagPolicy = Field(default_factory=RunTagPolicy)
     uri_keys: list[str] = Field(default_factory=list)
     deploy_files: list[str] = Field(default_factory=list)
     server_keys: list[str] = Field(default_factory=list)
@@ -195,9 +198,9 @@ class Policy(_Model):
     secret_key_names: list[str] = Field(default_factory=list)
     not_secret_keys: list[str] = Field(default_factory=list)
     token_patterns: list[TokenPattern] = Field(default_factory=list)
-    naming: NamingPolicy = NamingPolicy()
-    mlflow: MlflowSchema = MlflowSchema()
-    lineage: LineagePolicy = LineagePolicy()
+    naming: NamingPolicy = Field(default_factory=NamingPolicy)
+    mlflow: MlflowSchema = Field(default_factory=MlflowSchema)
+    lineage: LineagePolicy = Field(default_factory=LineagePolicy)
     promotable_envs: list[str] | None = None
     training_paths: list[str] = Field(default_factory=list)
     training_code_paths: list[str] = Field(default_factory=list)
@@ -212,8 +215,8 @@ class Policy(_Model):
     max_file_bytes: int = Field(5_000_000, gt=0, le=200_000_000)
     max_depth: int = Field(100, gt=0, le=500)
     max_nodes: int = Field(1_000_000, gt=0, le=50_000_000)
-    guard: GuardPolicy = GuardPolicy()
-    audit: AuditLimits = AuditLimits()
+    guard: GuardPolicy = Field(default_factory=GuardPolicy)
+    audit: AuditLimits = Field(default_factory=AuditLimits)
 
     @model_validator(mode="before")
     @classmethod
@@ -351,7 +354,12 @@ def _read_yaml(text: str, origin: str) -> dict[str, Any]:
 
 
 def _builtin_text(name: str) -> str:
-    return resources.files("trackcheck.policies").joinpath(f"{name}.yaml").read_text("utf-8")
+    # pkgutil reads package data through the package's loader (a wheel, a zip) as
+    # importlib.resources does, without importing tempfile and zipfile at every start-up
+    data = pkgutil.get_data("trackcheck.policies", f"{name}.yaml")
+    if data is None:  # a loader that cannot read package data: a broken install
+        raise PolicyError(f"<built-in {name}>: cannot read the packaged policy")
+    return data.decode("utf-8")
 
 
 def _format_validation(origin: str, err: ValidationError, text: str | None = None) -> str:
@@ -518,6 +526,8 @@ def load_policy(path: str | Path | None = None, cwd: Path | None = None) -> tupl
         ref = str(DEFAULT_POLICY_PATH)
     if ref is None:
         ref = "default"
+    if ref in BUILTIN_NAMES:
+        return _builtin_policy(ref), ref
     # a discovered policy extends files inside the repository; one given with --policy, files
     # inside its own folder
     boundary = cwd if path is None else Path(os.path.abspath(cwd / ref)).parent
@@ -527,6 +537,48 @@ def load_policy(path: str | Path | None = None, cwd: Path | None = None) -> tupl
         return Policy.model_validate(data), ref
     except ValidationError as e:
         raise PolicyError(_format_validation(ref, e)) from None
+
+
+def _builtin_policy(name: str) -> Policy:
+    """A packaged policy, built without validation: the tests validate every packaged policy
+    and check that this gives the same model, so a run on one never builds pydantic's
+    validators (~0.1 s of start-up)."""
+    data = _builtin_data(name)
+    data.pop("extends", None)
+    return typing.cast(Policy, _construct(Policy, data))
+
+
+def _builtin_data(name: str) -> dict[str, Any]:
+    data = _read_yaml(_builtin_text(name), f"<built-in {name}>")
+    parent = data.get("extends")
+    return _merge(_builtin_data(parent), data) if parent in BUILTIN_NAMES else data
+
+
+def _construct(model: Any, data: dict[str, Any]) -> Any:
+    """``model`` made from valid data with ``model_construct``, its nested models, enums and
+    left-out sections made as validation would make them."""
+    values = {}
+    for name, field in model.model_fields.items():
+        if name in data:
+            values[name] = _constructed(field.annotation, data[name])
+        elif (sub := _model_in(field.annotation)) is not None and field.default_factory is sub:
+            values[name] = _construct(sub, {})  # a section left out: its defaults, unvalidated
+    return model.model_construct(_fields_set=set(data), **values)
+
+
+def _constructed(ann: Any, value: Any) -> Any:
+    origin, args = typing.get_origin(ann), typing.get_args(ann)
+    if origin is list and isinstance(value, list):
+        return [_constructed(args[0], v) for v in value]
+    if origin is dict and isinstance(value, dict):
+        return {k: _constructed(args[1], v) for k, v in value.items()}
+    sub = _model_in(ann)
+    if sub is not None and isinstance(value, dict):
+        return _construct(sub, value)
+    if ann is float and type(value) is int:  # YAML's ``10`` for a float field
+        return float(value)
+    enum = next((a for a in (ann, *args) if isinstance(a, type) and issubclass(a, Enum)), None)
+    return enum(value) if enum is not None and value is not None else value
 
 
 def _pyproject_policy(cwd: Path) -> str | None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from omegaconf import grammar_parser
-from omegaconf.errors import GrammarParseError
-from omegaconf.grammar.gen.OmegaConfGrammarParser import OmegaConfGrammarParser as P
+if TYPE_CHECKING:
+    from omegaconf.grammar.gen.OmegaConfGrammarParser import OmegaConfGrammarParser as P
 
 # resolvers OmegaConf and Hydra register at run time; a standalone linter treats them as known
 KNOWN_RESOLVERS = frozenset(
@@ -127,6 +127,12 @@ def analyse(value: str) -> Interpolation:
 
 def grammar(value: str) -> Interpolation:
     """The reading of OmegaConf's own (ANTLR) grammar parser, for any string."""
+    # OmegaConf and the ANTLR runtime cost ~40 ms to import: only a string the fast path
+    # cannot read pays for them (a fresh-process test keeps a plain run free of them)
+    from omegaconf import grammar_parser
+    from omegaconf.errors import GrammarParseError
+    from omegaconf.grammar.gen.OmegaConfGrammarParser import OmegaConfGrammarParser as P
+
     try:
         tree = grammar_parser.parse(value)
     except GrammarParseError as e:
