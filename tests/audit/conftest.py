@@ -101,16 +101,20 @@ def _stop(proc: subprocess.Popen) -> None:  # type: ignore[type-arg]
             os.killpg(pgid, signal.SIGKILL)
 
 
-def start_server(root: Path, timeout: float = HEALTH_TIMEOUT,
-                 backend: str | None = None) -> tuple[MlflowServer, subprocess.Popen]:
+def start_server(root: Path, timeout: float = HEALTH_TIMEOUT, backend: str | None = None, *,
+                 app: str | None = None, workers: int = 1,
+                 env: Mapping[str, str] | None = None) -> tuple[MlflowServer, subprocess.Popen]:
+    """``mlflow server`` (or ``--app-name app``, e.g. the trackcheck guard) on 127.0.0.1, healthy
+    before it is returned; the caller stops it with :func:`_stop`."""
     port = free_port()
     db = root / "mlflow.db"
     backend = backend or f"sqlite:///{db}"
-    env = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"}
+    env = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true", **(env or {})}
     mlflow_bin = Path(sys.executable).with_name("mlflow")
     cmd = [str(mlflow_bin), "server", "--host", "127.0.0.1", "--port", str(port),
            "--backend-store-uri", backend,
-           "--default-artifact-root", str(root / "artifacts"), "--workers", "1"]
+           "--default-artifact-root", str(root / "artifacts"), "--workers", str(workers),
+           *(["--app-name", app] if app else [])]
     log = open(root / "server.log", "wb")  # noqa: SIM115 - closed with the process
     proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)

@@ -14,24 +14,20 @@ HTTP writes for the UI's ``/ajax-api`` routes and the actor header.
 from __future__ import annotations
 
 import base64
-import contextlib
 import itertools
 import json
 import os
 import subprocess
-import sys
 import tempfile
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.audit.conftest import HEALTH_TIMEOUT, _stop, free_port
+from tests.audit.conftest import MlflowServer, _stop, start_server
 
 POLICY = """\
 aliases:
@@ -48,44 +44,14 @@ GOOD_TAGS = {"project": "churn", "env": "prod", "model_name": "xgb", "data_name"
              "debug": "false", "mlflow.source.git.commit": "9f2c1e0"}
 
 
-@dataclass(frozen=True)
-class GuardServer:
-    uri: str
-    db_path: Path
-    pid: int
-    root: Path
+GuardServer = MlflowServer
 
 
 def start_guard(root: Path, app: str, policy: str, workers: int = 1,
                 env: Mapping[str, str] | None = None) -> tuple[GuardServer, subprocess.Popen]:
     (root / "policy.yaml").write_text(policy, "utf-8")
-    port = free_port()
-    db = root / "mlflow.db"
-    full_env = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true",
-                "TRACKCHECK_POLICY": str(root / "policy.yaml"), **(env or {})}
-    cmd = [str(Path(sys.executable).with_name("mlflow")), "server", "--app-name", app,
-           "--host", "127.0.0.1", "--port", str(port), "--backend-store-uri", f"sqlite:///{db}",
-           "--default-artifact-root", str(root / "artifacts"), "--workers", str(workers)]
-    log = open(root / "server.log", "wb")  # noqa: SIM115 - closed with the process
-    proc = subprocess.Popen(cmd, cwd=root, env=full_env, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
-    uri = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + HEALTH_TIMEOUT
-    while True:
-        if proc.poll() is not None:
-            log.close()
-            raise RuntimeError("guard server exited early:\n"
-                               + (root / "server.log").read_text()[-3000:])
-        with contextlib.suppress(OSError), urllib.request.urlopen(f"{uri}/health",
-                                                                  timeout=2) as r:
-            if r.status == 200:
-                break
-        if time.monotonic() > deadline:
-            _stop(proc)
-            log.close()
-            raise RuntimeError(f"guard server not healthy after {HEALTH_TIMEOUT:.0f}s")
-        time.sleep(0.2)
-    return GuardServer(uri=uri, db_path=db, pid=proc.pid, root=root), proc
+    return start_server(root, app=app, workers=workers,
+                        env={"TRACKCHECK_POLICY": str(root / "policy.yaml"), **(env or {})})
 
 
 @pytest.fixture(scope="session")
