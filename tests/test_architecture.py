@@ -180,7 +180,7 @@ def test_audit_imports_lint_only_in_its_runner() -> None:
 
 
 CORE = ("findings.py", "rule.py", "policy.py", "engine.py", "reporters.py", "baseline.py",
-        "detect/", "state.py", "snapshot.py", "diff.py", "html_report.py")
+        "detect/", "state.py", "snapshot.py", "diff.py", "html_report.py", "jsonfile.py")
 
 
 def test_the_core_depends_on_neither_engine() -> None:

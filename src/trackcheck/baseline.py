@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
+from trackcheck import jsonfile
 from trackcheck.detect.redact import scrubber
 from trackcheck.engine import Report
 from trackcheck.findings import Finding
@@ -67,34 +68,13 @@ def write(path: Path, report: Report) -> int:
 def load(path: Path) -> Counter[str]:
     """The fingerprints a baseline accepts, each with how many findings it accepts."""
     try:
-        if path.exists() and not path.is_file():  # a FIFO or a device: the read would not end
-            raise BaselineError(f"{path}: cannot read baseline (not a regular file)")
-        if path.stat().st_size > MAX_BYTES:
-            raise BaselineError(f"{path}: not a trackcheck baseline (larger than "
-                                f"{MAX_BYTES // 1_000_000} MB)")
-        raw = path.read_text("utf-8")
-    except FileNotFoundError:
-        raise BaselineError(
-            f"{path}: baseline file not found (create it with --write-baseline)") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise BaselineError(f"{path}: cannot read baseline ({type(e).__name__})") from None
-    try:
-        doc = json.loads(raw)
-    except json.JSONDecodeError as e:
-        raise BaselineError(
-            f"{path}:{e.lineno}: not a trackcheck baseline (invalid JSON: {e.msg})") from None
-    except ValueError:  # e.g. an integer of thousands of digits (Python refuses to convert it)
-        raise BaselineError(f"{path}: not a trackcheck baseline (a number too long)") from None
-    except RecursionError:
-        raise BaselineError(f"{path}: not a trackcheck baseline (nested too deeply)") from None
-    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-        raise BaselineError(f"{path}: not a trackcheck baseline (no \"format\": \"{FORMAT}\"); "
-                            "write one with --write-baseline")
-    version = doc.get("version")
-    if type(version) is not int or version != VERSION:
-        shown = repr(version) if len(repr(version)) < 20 else "?"
-        raise BaselineError(f"{path}: unsupported baseline version {shown} (this trackcheck "
-                            f"reads version {VERSION}); regenerate it with --write-baseline")
+        doc = jsonfile.check_header(
+            jsonfile.read(path, kind="baseline", max_bytes=MAX_BYTES,
+                          create_hint="create it with --write-baseline"),
+            where=str(path), kind="baseline", fmt=FORMAT, version=VERSION,
+            write_hint="--write-baseline")
+    except jsonfile.JsonFileError as e:
+        raise BaselineError(str(e)) from None
     entries = doc.get("findings")
     if not isinstance(entries, list):
         raise BaselineError(f"{path}: not a trackcheck baseline ('findings' must be a list)")

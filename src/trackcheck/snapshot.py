@@ -18,7 +18,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from trackcheck import __version__
+from trackcheck import __version__, jsonfile
 from trackcheck.detect.redact import scrubber
 from trackcheck.engine import Report
 from trackcheck.findings import Finding
@@ -175,43 +175,21 @@ def write(path: Path, report: Report) -> Snapshot:
 def load(path: Path) -> Snapshot:
     """Read and validate a snapshot file; every string in it comes back masked."""
     try:
-        if path.exists() and not path.is_file():  # a FIFO or a device: the read would not end
-            raise SnapshotError(f"{path}: cannot read snapshot (not a regular file)")
-        with path.open("rb") as fh:
-            data = fh.read(MAX_BYTES + 1)
-    except FileNotFoundError:
-        raise SnapshotError(f"{path}: snapshot file not found (write one with "
-                            "trackcheck audit --registry --snapshot FILE)") from None
-    except OSError as e:
-        raise SnapshotError(f"{path}: cannot read snapshot ({e.strerror or type(e).__name__})"
-                            ) from None
-    if len(data) > MAX_BYTES:
-        raise SnapshotError(f"{path}: not a trackcheck snapshot (larger than "
-                            f"{MAX_BYTES // 1_000_000} MB)")
-    try:
-        doc = json.loads(data.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise SnapshotError(f"{path}: not a trackcheck snapshot (not UTF-8)") from None
-    except json.JSONDecodeError as e:
-        raise SnapshotError(
-            f"{path}:{e.lineno}: not a trackcheck snapshot (invalid JSON: {e.msg})") from None
-    except ValueError:  # e.g. an integer of thousands of digits (Python refuses to convert it)
-        raise SnapshotError(f"{path}: not a trackcheck snapshot (a number too long)") from None
-    except RecursionError:
-        raise SnapshotError(f"{path}: not a trackcheck snapshot (nested too deeply)") from None
+        doc = jsonfile.read(path, kind="snapshot", max_bytes=MAX_BYTES,
+                            create_hint="write one with trackcheck audit --registry --snapshot "
+                                        "FILE")
+    except jsonfile.JsonFileError as e:
+        raise SnapshotError(str(e)) from None
     return parse(doc, str(path))
 
 
 def parse(doc: object, where: str = "snapshot") -> Snapshot:
     """Validate a decoded snapshot document (a file's, or a live audit's ``document``)."""
-    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-        raise SnapshotError(f"{where}: not a trackcheck snapshot (no \"format\": \"{FORMAT}\"); "
-                            "write one with trackcheck audit --registry --snapshot FILE")
-    version = doc.get("version")
-    if type(version) is not int or version != VERSION:
-        shown = repr(version) if len(repr(version)) < 20 else "?"
-        raise SnapshotError(f"{where}: unsupported snapshot version {shown} (this trackcheck "
-                            f"reads version {VERSION})")
+    try:
+        jsonfile.check_header(doc, where=where, kind="snapshot", fmt=FORMAT, version=VERSION,
+                              write_hint="trackcheck audit --registry --snapshot FILE")
+    except jsonfile.JsonFileError as e:
+        raise SnapshotError(str(e)) from None
     try:
         snap = Snapshot.model_validate(doc)
     except ValidationError as e:
