@@ -67,8 +67,13 @@ def check(doc: Document, ctx: LintContext) -> Iterator[Hit]:
         yield from _in_code(doc, ctx)
         return
     for node in doc.strings():
-        if "@" not in node.value or credential_in_uri(node.value) is None:
-            continue  # the cheap test first: then most values need no parsing
+        if "@" not in node.value:
+            continue
+        # the cheap test first: then most values need no parsing; a value with env lookups is
+        # read as OmegaConf joins it (an empty default can split a password)
+        joined = doc.hydra and "oc.env" in node.value
+        if not joined and credential_in_uri(node.value) is None:
+            continue
         m = credential_in_uri(ctx.outside_env_defaults(doc, node))
         if m is None or ctx.token(m.group("password")) is not None:
             continue  # no credential, or TC110 names the token
