@@ -160,8 +160,9 @@ def _reference(text: str, secrets: list[str]) -> str:
     for s in sorted({s for s in secrets if len(s) >= 4 and not word_like(s)}, key=len,
                     reverse=True):
         if s in text:
-            text = _whole(s).sub(lambda _, m=mask(s): m, text) if len(s) < 8 \
-                else text.replace(s, mask(s))
+            shown = mask(s)
+            text = _whole(s).sub(lambda _, m=shown: m, text) if len(s) < 8 \
+                else text.replace(s, shown)
     return scrub(text, [])  # token shapes and URI passwords, as the scrub adds them
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import gc
-import sys
 import textwrap
 from collections.abc import Callable
 
 import pytest
 
+from tests.conftest import lines_executed
 from trackcheck.lint.document import Document, Node, build, package_of
 
 
@@ -283,27 +283,10 @@ def test_memoised_tags_are_pyyaml_tags() -> None:
 
 
 # --- cost linear in the file, memory within the parser's own --------------------------------
-def _lines_executed(fn: Callable[[], object]) -> int:
-    """Python lines run by ``fn``: an operation count that no machine load changes."""
-    count = 0
-
-    def trace(frame: object, event: str, arg: object) -> object:
-        nonlocal count
-        count += event == "line"
-        return trace
-
-    sys.settrace(trace)  # type: ignore[arg-type]
-    try:
-        fn()
-    finally:
-        sys.settrace(None)
-    return count
-
-
 def test_merge_keys_are_expanded_once_per_node() -> None:
     def lines(n: int) -> int:
         text = "".join(f"k{i}: {{<<: {{x: 1}}, y: 2}}\n" for i in range(n))
-        return _lines_executed(lambda: build("config/m.yaml", "hydra", text))
+        return lines_executed(lambda: build("config/m.yaml", "hydra", text))
 
     small, large = lines(300), lines(1200)  # the node list was rebuilt per merge key: 16x
     assert large < 5 * small

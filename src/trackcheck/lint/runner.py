@@ -167,15 +167,19 @@ def _apply_suppressions(
         sups = suppress.yaml_comments(doc.text, sups)
     if not sups:
         return found, [], []
+    # the first suppression in the file that covers a finding, looked up by code and line (a
+    # file with a suppression on every line must not compare every finding with every one)
+    first: dict[tuple[str, int | None], int] = {}
+    for i, s in enumerate(sups):
+        if not s.malformed:
+            for code in s.codes:
+                first.setdefault((code, None if s.file_wide else s.line), i)
     kept, hidden = [], []
     for f in found:
-        hit_by = None
-        for s in sups:
-            if s.malformed or f.rule not in s.codes:
-                continue
-            if s.file_wide or s.line == f.line or (f.line is None and s.file_wide):
-                hit_by = s
-                break
+        wide, here = first.get((f.rule, None)), first.get((f.rule, f.line)) \
+            if f.line is not None else None
+        at = min((i for i in (wide, here) if i is not None), default=None)
+        hit_by = None if at is None else sups[at]
         if hit_by is None:
             kept.append(f)
         else:
