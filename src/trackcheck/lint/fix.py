@@ -669,7 +669,8 @@ def _quoted_end(text: str, node: Node) -> int:
 
 
 # --- layout ------------------------------------------------------------------------------------
-_KEY_ONLY = re.compile(r"^(?P<ind>[ -]*)(?P<key>[^\s#-][^#]*?|-[^\s#][^#]*?):[ \t]*(?:#.*)?$")
+# the indent possessive: a line of dashes is not read again from every shorter indent
+_KEY_ONLY = re.compile(r"^(?P<ind>[ -]*+)(?P<key>[^\s#-][^#]*?|-[^\s#][^#]*?):[ \t]*(?:#.*)?$")
 
 
 def detect_indent(text: str) -> tuple[int, int, int]:

@@ -26,10 +26,12 @@ if TYPE_CHECKING:  # the compose module, and Hydra behind it, load only for --co
 # what generated YAML (lock files, schemas) is read for: a real token or a credential URI is a leak
 # wherever it sits; key names there are package names and field names, not settings
 GENERATED_RULES = frozenset({"TC001", "TC003", "TC004", "TC103", "TC110"})
+# the value up to its last non-blank character: ``(?:.*\S)?`` reads a long blank run once, where
+# a lazy ``.*?\s*$`` reads it again after every character (quadratic)
 _ENV_LINE = re.compile(
-    r"^\s*(?:export\s+)?(?P<key>[A-Za-z_][A-Za-z0-9_.\-]*)\s*[=:]\s*(?P<value>.*?)\s*$"
+    r"^\s*(?:export\s+)?(?P<key>[A-Za-z_][A-Za-z0-9_.\-]*)\s*[=:]\s*(?P<value>(?:.*\S)?)\s*$"
 )
-_INI_LINE = re.compile(r"^\s*(?P<key>[A-Za-z_][A-Za-z0-9_.\-]*)\s*[=:]\s*(?P<value>.*?)\s*$")
+_INI_LINE = re.compile(r"^\s*(?P<key>[A-Za-z_][A-Za-z0-9_.\-]*)\s*[=:]\s*(?P<value>(?:.*\S)?)\s*$")
 _INI_SECTION = re.compile(r"^\s*\[(?P<name>[^\]]+)\]")
 
 
