@@ -13,10 +13,14 @@ import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
 from trackcheck.lint.interpolation import Interpolation, analyse
+
+if TYPE_CHECKING:  # the reader of files not parsed builds documents itself
+    from trackcheck.lint.unparsed import Unparsed
 
 _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STR_TAG = "tag:yaml.org,2002:str"
@@ -103,6 +107,7 @@ class LoadProblem:
     message: str
     line: int | None = None
     column: int | None = None
+    readable: bool = False  # a regular file not read as text (oversized, binary): still read
 
 
 @dataclass
@@ -119,9 +124,10 @@ class Document:
     # value by the key it sits under read them there, as the anchor stands in ``nodes`` once
     alias_uses: list[Node] = field(default_factory=list)
     problems: list[LoadProblem] = field(default_factory=list)
-    # a file that did not parse: ``nodes`` are then its lines that may hold a token or a
-    # credential URI, and only the rules that read those run (a broken file hides no secret)
+    # a file that did not parse: only the rules that read tokens and credential URIs run, over
+    # its lines (``unparsed``); a broken file hides no secret
     broken: bool = False
+    unparsed: Unparsed | None = None  # the text of a file not parsed, read in parts
     defaults: list[str] = field(default_factory=list)  # the root defaults list entries, as text
     _seen: set[int] = field(default_factory=set, repr=False)
     _kinds: tuple[int, dict[str, list[Node]]] | None = field(default=None, repr=False)
@@ -131,6 +137,12 @@ class Document:
     @property
     def hydra(self) -> bool:
         return self.kind == "hydra"
+
+    @property
+    def content_digest(self) -> str | None:
+        """SHA-256 of a file that is not parsed, once read (None for one never read): TC001 and
+        TC004 fingerprint it, so a baselined one shows again when the file changes."""
+        return self.unparsed.digest if self.unparsed is not None else None
 
     def _by_kind(self) -> dict[str, list[Node]]:
         # every rule walks these: sorted once per document (again only if nodes were added)
@@ -176,25 +188,33 @@ def read_text(path: Path, max_bytes: int) -> tuple[str | None, LoadProblem | Non
         return None, _unreadable(e)
     if not stat.S_ISREG(st.st_mode):
         return None, LoadProblem("TC004", "not a regular file")
-    if st.st_size > max_bytes:
+    if st.st_size > max_bytes:  # not read here: read for secrets in chunks (lint.unparsed)
         return None, LoadProblem(
             "TC004",
             f"oversized file: {st.st_size} bytes is over the {max_bytes}-byte limit"
-            " (max_file_bytes)")
+            " (max_file_bytes)", readable=True)
+    try:  # without blocking, checked once open: a FIFO swapped in since the look is refused
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError as e:
+        return None, _unreadable(e)
     try:
-        with open(path, "rb") as fh:
+        with open(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                return None, LoadProblem("TC004", "not a regular file")
             data = fh.read(max_bytes + 1)
     except OSError as e:
         return None, _unreadable(e)
     if len(data) > max_bytes:
         return None, LoadProblem(
-            "TC004", f"oversized file: over the {max_bytes}-byte limit (max_file_bytes)")
+            "TC004", f"oversized file: over the {max_bytes}-byte limit (max_file_bytes)",
+            readable=True)
     if b"\x00" in data[:8192]:
-        return None, LoadProblem("TC004", "binary file (NUL bytes)")
+        return None, LoadProblem("TC004", "binary file (NUL bytes)", readable=True)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
-        return None, LoadProblem("TC004", f"not UTF-8 (invalid byte at offset {e.start})")
+        return None, LoadProblem("TC004", f"not UTF-8 (invalid byte at offset {e.start})",
+                                 readable=True)
     if text.startswith("\ufeff"):
         text = text[1:]
     return text, None
