@@ -21,6 +21,7 @@ import io
 import json
 import os
 import re
+import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
@@ -312,7 +313,8 @@ class _Fixing:
             self._texts = []
             for p in sorted(paths):
                 try:
-                    if p.stat().st_size <= self.policy.max_file_bytes:
+                    st = p.stat()  # a FIFO would block the read: regular files only
+                    if stat.S_ISREG(st.st_mode) and st.st_size <= self.policy.max_file_bytes:
                         self._texts.append(p.read_text("utf-8", errors="replace"))
                 except OSError:
                     continue
