@@ -78,6 +78,9 @@ CREDENTIALS = [
     ("https://user:pw@${oc.env:HOST}:5000", ("user", "pw", "${oc.env:HOST}")),
     ("mysql://root:$ecret!@db", ("root", "$ecret!", "db")),
     ("postgresql://mlflow:hunter2@${db.host}/mlflow", ("mlflow", "hunter2", "${db.host}")),
+    # '@' in a password: it runs to the last '@' before the path, none of it is the host
+    ("postgresql://app:Zq9@xT4@pL@db.example.com/x", ("app", "Zq9@xT4@pL", "db.example.com")),
+    ("https://u:p@ss@h https://v:q@k", ("u", "p@ss", "h")),
     # no password, or one that is only a reference / mask / template placeholder
     ("postgresql://mlflow@db:5432/mlflow", None),
     ("https://mlflow.example.com:5000/path", None),
@@ -111,7 +114,7 @@ def test_credential_in_uri(value: str, parts: tuple[str, str, str] | None) -> No
 # the unbounded reading the windowed search replaced (fine on short strings, quadratic on long)
 _PIECE = r"(?:\$\{[^}]*\}+|\$(?!\{)|[^\s$%s])"
 _REFERENCE = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://(?P<user>" + _PIECE % ":/@?#"
-                        + "*):(?P<password>" + _PIECE % "@/?#" + "+)@(?P<host>" + _PIECE % "/?#:@"
+                        + "*):(?P<password>" + _PIECE % "/?#" + "+)@(?P<host>" + _PIECE % "/?#:@"
                         + "+)")
 
 

@@ -8,13 +8,15 @@ from urllib.parse import urlsplit
 
 # scheme://user:password@host — the password part must be non-empty and not a placeholder.
 # An interpolation (``${oc.env:DB_USER}``, ``${{ secrets.PW }}``) counts as one piece, so the
-# colon inside it is not taken for the user:password separator. Every repetition is possessive
-# and every piece atomic: a piece is read once, never re-split (linear in the window it is given).
+# colon inside it is not taken for the user:password separator. The password runs to the last
+# '@' before the path (a password may hold '@': none of it may be taken for the host). Every
+# piece is atomic and every other repetition possessive: a piece is read once, never re-split,
+# and the password gives back at most what it took (linear in the window it is given).
 _PIECE = r"(?:(?>\$\{[^}]{0,512}+\}++)|\$(?!\{)|[^\s$%s])"  # an interpolation, a lone $, a char
 _CRED_URI = re.compile(
     r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*+)://"
     r"(?P<user>" + _PIECE % ":/@?#" + "*+)"
-    r":(?P<password>" + _PIECE % "@/?#" + "++)"
+    r":(?P<password>" + _PIECE % "/?#" + "+)"
     r"@(?P<host>" + _PIECE % "/?#:@" + "++)"
 )
 _SCHEME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+.-")
