@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -102,3 +103,23 @@ def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, s
     assert "Traceback" not in err and "internal error" not in err, err
     return code, out, err
 
+
+
+def lines_executed(fn: Callable[[], object]) -> int:
+    """Python lines run by ``fn``: an operation count, for tests that cost grows linearly (no
+    machine load changes it, as it would change a time)."""
+    import sys
+
+    count = 0
+
+    def trace(frame: object, event: str, arg: object) -> object:
+        nonlocal count
+        count += event == "line"
+        return trace
+
+    sys.settrace(trace)  # type: ignore[arg-type]
+    try:
+        fn()
+    finally:
+        sys.settrace(None)
+    return count

@@ -435,3 +435,42 @@ def test_a_file_name_that_is_not_utf8_in_the_baseline(tree: Path) -> None:
     text = (tree / "b.json").read_text("utf-8")
     assert "db-\\udcff.yaml" in text and "Hunter2" not in text
     assert main(["lint", "--baseline", "b.json", "--select", "TC111"]) == 0
+
+
+# --- a file that does not parse: its content is part of the identity --------------------------
+@pytest.mark.parametrize(("policy", "broken", "edited", "code"), [
+    ("", "a: [unclosed\nb: 1\n", "a: [unclosed\nb: 2\n", "TC001"),
+    ("", "a: " + "[" * 2000 + "\n", "b: " + "[" * 2000 + "\n", "TC004"),  # nested too deep
+    ("max_file_bytes: 100\n", "a: 1\n" * 30, "a: 2\n" * 30, "TC004"),  # oversized: streamed
+])
+def test_a_baselined_file_that_does_not_parse_shows_again_once_it_changes(
+    tree: Path, capsys: pytest.CaptureFixture[str], policy: str, broken: str, edited: str,
+    code: str,
+) -> None:
+    if policy:
+        (tree / "policies").mkdir()
+        (tree / "policies" / "trackcheck.yaml").write_text("extends: default\n" + policy)
+    bad = tree / "config" / "broken.yaml"
+    bad.write_text(broken, "utf-8")
+    assert _run(capsys, "lint", "--write-baseline", "b.json")[0] == 0
+    written = json.loads((tree / "b.json").read_text("utf-8"))
+    assert written["version"] == baseline.VERSION == 1  # the format stays as it was
+    rc, out, _ = _run(capsys, "lint", "--baseline", "b.json", "--format", "json")
+    assert rc == 0 and json.loads(out)["findings"] == []  # unchanged: still in the baseline
+    bad.write_text(edited, "utf-8")
+    rc, out, _ = _run(capsys, "lint", "--baseline", "b.json", "--format", "json")
+    assert rc == 1
+    assert [(f["rule"], f["path"]) for f in json.loads(out)["findings"]] == [
+        (code, "config/broken.yaml")]
+
+
+def test_a_baselined_broken_file_never_covers_a_secret_added_to_it(
+    tree: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tree / "config" / "broken.yaml"
+    bad.write_text("a: [unclosed\n", "utf-8")
+    _run(capsys, "lint", "--write-baseline", "b.json")
+    bad.write_text(f"a: [unclosed\nt: {TOKEN}\n", "utf-8")
+    rc, out, _ = _run(capsys, "lint", "--baseline", "b.json", "--format", "json")
+    assert rc == 1 and TOKEN not in out
+    assert sorted(f["rule"] for f in json.loads(out)["findings"]) == ["TC001", "TC110"]

@@ -1,5 +1,7 @@
 """detect.keys: secret-like key names by their words, and values that only stand in for a secret."""
 
+import re
+
 import pytest
 
 from trackcheck.detect.keys import (
@@ -8,6 +10,7 @@ from trackcheck.detect.keys import (
     is_stand_in,
     is_uri_key,
     key_words,
+    without_indexes,
 )
 from trackcheck.policy import Policy, load_policy
 
@@ -187,3 +190,14 @@ def test_fill_ins_and_type_names_stand_in(value: str) -> None:
 def test_word_secrets_are_literals(value: str) -> None:
     # ``password: password`` is a weak password, but a real one: it is reported
     assert not is_stand_in(value)
+
+
+@pytest.mark.parametrize(("path", "stripped"), [
+    ("a.b[0][1]", "a.b"), ("a[0].b[12]", "a[0].b"), ("[3]", ""), ("a", "a"), ("a[x]", "a[x]"),
+    ("a[]", "a[]"), ("a5][0]", "a5]"), ("a[0][", "a[0]["),
+    ("[0]" * 50_000 + "x", "[0]" * 50_000 + "x"),  # read from the end: once, not per '['
+])
+def test_without_indexes(path: str, stripped: str) -> None:
+    assert without_indexes(path) == stripped
+    if len(path) < 100:  # the regex it replaces, quadratic on the long one
+        assert re.sub(r"(?:\[\d+\])+$", "", path) == stripped

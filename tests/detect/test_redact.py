@@ -1,8 +1,21 @@
 """detect.redact: masked forms and the last-line scrub of rendered output."""
 
-import pytest
+from collections.abc import Callable
 
-from trackcheck.detect.redact import MASK, mask, mask_uri_match, scrub, scrub_report, word_like
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from trackcheck.detect.redact import (
+    MASK,
+    _whole,
+    mask,
+    mask_uri_match,
+    scrub,
+    scrub_report,
+    scrubber,
+    word_like,
+)
 from trackcheck.detect.uris import credential_in_uri
 from trackcheck.engine import Report
 from trackcheck.findings import Finding, Severity
@@ -139,3 +152,55 @@ def test_scrub_report_masks_fields_as_values_not_words() -> None:
     assert out.suppressed[0].suppressed == f"inline: mlflow is a fixture, not {MASK}"
     assert out.summary == {"files": 3, "skipped": ["conf/yaml.txt", "dapi************.txt"]}
     assert report.findings[1].path == f"conf/{DAPI}.yaml"  # the report itself is left alone
+
+
+# --- many secrets: one search per text, the same masks as one search per secret ----------------
+def _reference(text: str, secrets: list[str]) -> str:
+    """The scrub as a search per secret per text (what a few secrets still get)."""
+    for s in sorted({s for s in secrets if len(s) >= 4 and not word_like(s)}, key=len,
+                    reverse=True):
+        if s in text:
+            shown = mask(s)
+            text = _whole(s).sub(lambda _, m=shown: m, text) if len(s) < 8 \
+                else text.replace(s, shown)
+    return scrub(text, [])  # token shapes and URI passwords, as the scrub adds them
+
+
+SECRET = st.text(st.sampled_from("ab1X-_:@/é\udcff"), min_size=4, max_size=12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(SECRET, min_size=70, max_size=120, unique=True),
+       st.lists(st.lists(st.integers(0, 200), max_size=6), min_size=1, max_size=20))
+def test_many_secrets_are_masked_as_few_are(secrets: list[str], picks: list[list[int]]) -> None:
+    # texts made of secrets, pieces of secrets and glue: overlaps, neighbours, lone surrogates
+    pieces = secrets + [s[1:-1] for s in secrets] + [" ", "x", "-", "p/"]
+    texts = ["".join(pieces[i % len(pieces)] for i in pick) for pick in picks]
+    clean = scrubber(secrets)
+    assert [clean(t) for t in texts] == [_reference(t, secrets) for t in texts]
+
+
+def test_many_secrets_are_looked_up_once_per_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    from trackcheck.detect import redact
+
+    found: list[int] = []
+    real = redact._present
+
+    def counting(secrets: list[str]) -> Callable[[str], list[str]]:
+        present = real(secrets)
+
+        def run(text: str) -> list[str]:
+            hits = present(text)
+            found.append(len(hits))
+            return hits
+        return run
+
+    monkeypatch.setattr(redact, "_present", counting)
+    secrets = [f"Pw-{i}-x9Q" for i in range(5_000)]
+    clean = scrubber(secrets)
+    texts = [f"secret-like 'k{i}' holds Pw-{i}-x9Q here" for i in range(0, 5_000, 7)]
+    assert [clean(t) for t in texts] == [t.replace(f"Pw-{i * 7}-x9Q", MASK)
+                                         for i, t in enumerate(texts)]
+    # each text was searched (and its masked form once more) for the one secret it holds, not
+    # compared with all 5,000
+    assert len(found) <= 2 * len(texts) and sum(found) == len(texts)

@@ -118,3 +118,24 @@ def test_pattern_that_matches_empty_does_not_flag_everything() -> None:
     extra = [("team", re.compile(r"x*"))]
     assert find_token("an ordinary long value here", extra) is None
     assert find_token("an ordinary long value xx", extra) == ("team", "xx")
+
+
+# --- formats whose tries could each read the rest of a value ---------------------------------
+ENCRYPTED = ("-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,"
+             "3F1C\n\nMIIEowIBAAKCAQEA+/=\n-----END RSA PRIVATE KEY-----")
+
+
+@pytest.mark.parametrize(("value", "name", "text"), [
+    (f"x-{JWT}", "JSON web token", JWT),  # after a '-': where the next try starts
+    (f"-eyJ-eyJ {JWT}", "JSON web token", JWT),
+    (ENCRYPTED, "private key block", ENCRYPTED),  # headers with '-', ':' and ',' in the body
+    (f"{RSA_HEAD}\n{KEY_BLOCK}", "private key block", RSA_HEAD),  # a header without its block
+])
+def test_formats_read_each_part_once(value: str, name: str, text: str) -> None:
+    assert find_token(value) == (name, text)
+
+
+def test_blocks_in_a_row_are_found_apart() -> None:
+    blocks = [m.group(0) for m in dict(KNOWN_TOKENS)["private key block"].finditer(
+        f"{KEY_BLOCK}\n{ENCRYPTED}")]
+    assert blocks == [KEY_BLOCK, ENCRYPTED]

@@ -1,7 +1,12 @@
 """detect.uris: URI kinds, credentials in user-info, loopback hosts, model URIs."""
 
-import pytest
+import re
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from trackcheck.detect import uris
 from trackcheck.detect.uris import (
     credential_in_uri,
     is_endpoint,
@@ -73,6 +78,9 @@ CREDENTIALS = [
     ("https://user:pw@${oc.env:HOST}:5000", ("user", "pw", "${oc.env:HOST}")),
     ("mysql://root:$ecret!@db", ("root", "$ecret!", "db")),
     ("postgresql://mlflow:hunter2@${db.host}/mlflow", ("mlflow", "hunter2", "${db.host}")),
+    # '@' in a password: it runs to the last '@' before the path, none of it is the host
+    ("postgresql://app:Zq9@xT4@pL@db.example.com/x", ("app", "Zq9@xT4@pL", "db.example.com")),
+    ("https://u:p@ss@h https://v:q@k", ("u", "p@ss", "h")),
     # no password, or one that is only a reference / mask / template placeholder
     ("postgresql://mlflow@db:5432/mlflow", None),
     ("https://mlflow.example.com:5000/path", None),
@@ -100,6 +108,66 @@ def test_credential_in_uri(value: str, parts: tuple[str, str, str] | None) -> No
         assert m is not None
         assert (m.group("user"), m.group("password"), m.group("host")) == parts
         assert value[m.start("password"):m.end("password")] == parts[1]
+
+
+# --- linear time: each '://' read once, in a window of its own --------------------------------
+# the unbounded reading the windowed search replaced (fine on short strings, quadratic on long)
+_PIECE = r"(?:\$\{[^}]*\}+|\$(?!\{)|[^\s$%s])"
+_REFERENCE = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://(?P<user>" + _PIECE % ":/@?#"
+                        + "*):(?P<password>" + _PIECE % "/?#" + "+)@(?P<host>" + _PIECE % "/?#:@"
+                        + "+)")
+
+
+def _reference(value: str) -> re.Match[str] | None:
+    return next((m for m in _REFERENCE.finditer(value)
+                 if not uris._NOT_A_PASSWORD.match(m.group("password"))), None)
+
+
+URI_TEXT = st.lists(st.sampled_from(["a", "Z", "0", ":", "/", "@", "$", "{", "}", " ", "?", "#",
+                                     "://", "${x}", "${a:b}", "http", "pw", "-", ".", "+", "\n",
+                                     "****", "<p>", "%(x)s", "$V"]), max_size=16).map("".join)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(URI_TEXT)
+def test_windowed_search_finds_what_the_unbounded_regex_finds(value: str) -> None:
+    def parts(m: re.Match[str] | None) -> object:
+        return m and (m.span(), m.groupdict())
+    assert parts(credential_in_uri(value)) == parts(_reference(value))
+
+
+class _Counting:
+    """The compiled pattern, counting how many characters each anchored match may read."""
+
+    def __init__(self, rx: re.Pattern[str]) -> None:
+        self.rx, self.calls, self.read = rx, 0, 0
+
+    def match(self, value: str, pos: int, endpos: int) -> re.Match[str] | None:
+        self.calls += 1
+        self.read += min(endpos, len(value)) - pos
+        return self.rx.match(value, pos, endpos)
+
+
+@pytest.mark.parametrize("value", [
+    "password " + "a" * 200_000 + "@",  # a run of scheme characters, no '://'
+    "http://" + "a" * 200_000 + "@db",  # one '://', the rest user-info that never ends
+    "a://${x}" * 25_000 + "@",  # a '://' every 8 characters
+    "x://" + "${a://" * 30_000 + "}@",  # '://' inside one long interpolation
+    "a://u:****@h " * 15_000,  # masked passwords: read on after each
+])
+def test_each_scheme_is_read_once_in_a_bounded_window(value: str,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    counting = _Counting(uris._CRED_URI)
+    monkeypatch.setattr(uris, "_CRED_URI", counting)
+    assert credential_in_uri(value) is None
+    assert counting.calls <= value.count("://")
+    assert counting.read <= counting.calls * (3 + uris._MAX_SCHEME + uris._WINDOW)
+
+
+def test_a_credential_after_a_long_run_is_found() -> None:
+    m = credential_in_uri("a" * 100_000 + "https://bob:Pw-12345@db.example.com/x")
+    assert m is not None and m.group("password") == "Pw-12345" and m.group("host") == \
+        "db.example.com"
 
 
 @pytest.mark.parametrize(("uri", "loopback"), [

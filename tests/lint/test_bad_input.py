@@ -332,3 +332,20 @@ def test_read_text_size_limit_is_exact(tmp_path: Path) -> None:
     assert document.read_text(p, 5)[0] == "a: 1\n"
     text, problem = document.read_text(p, 4)
     assert text is None and problem is not None and "oversized" in problem.message
+
+
+def test_fifos_in_a_walked_tree_are_never_opened(tmp_path: Path) -> None:
+    """Finding config roots reads Python sources and --fix reads the config trees: a FIFO named
+    like either is not a regular file, and is never opened (it would wait for a writer)."""
+    import subprocess
+    import sys
+
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf" / "config.yaml").write_text("defaults:\n  - _self_\n" + GOOD)
+    os.mkfifo(tmp_path / "train.py")
+    os.mkfifo(tmp_path / "conf" / "pipe.yaml")
+    done = subprocess.run([sys.executable, "-m", "trackcheck", "lint", "--unsafe-fixes",
+                           "--diff"], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=120, stdin=subprocess.DEVNULL)  # the timeout: a hang guard
+    assert "Traceback" not in done.stderr
+    assert "tracking_uri" in done.stdout and "${oc.env:MLFLOW_TRACKING_URI}" in done.stdout

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import textwrap
+from collections.abc import Callable
 
 import pytest
 
+from tests.conftest import lines_executed
 from trackcheck.lint.document import Document, Node, build, package_of
 
 
@@ -277,3 +280,49 @@ def test_memoised_tags_are_pyyaml_tags() -> None:
 
     assert tags(_Loader) == tags(yaml.SafeLoader)
     assert tags(_Loader) == tags(yaml.SafeLoader)  # the second time from the memo
+
+
+# --- cost linear in the file, memory within the parser's own --------------------------------
+def test_merge_keys_are_expanded_once_per_node() -> None:
+    def lines(n: int) -> int:
+        text = "".join(f"k{i}: {{<<: {{x: 1}}, y: 2}}\n" for i in range(n))
+        return lines_executed(lambda: build("config/m.yaml", "hydra", text))
+
+    small, large = lines(300), lines(1200)  # the node list was rebuilt per merge key: 16x
+    assert large < 5 * small
+
+
+def test_long_keys_nested_deep_cost_each_node_a_bounded_path() -> None:
+    long = "k" * 1000
+    text = "".join(" " * d + f"{long}{d}:\n" for d in range(30)) \
+        + "".join(" " * 30 + "- [a, b]\n" for _ in range(50))
+    d = build("config/x.yaml", "hydra", text)
+    assert len(d.nodes) == 1 + 30 + 50 * 3 and not d.problems
+    assert max(len(n.key) for n in d.nodes) <= 512  # each node held 30 KB of path
+    leaf = d.nodes[-1]
+    assert leaf.key.startswith("k" * 128 + "…") and leaf.key.endswith("k" * 300 + "29[49][1]")
+    assert leaf.full_key == leaf.key  # no package outside a config group
+
+
+@pytest.mark.parametrize("text", [
+    "".join(f"- {{a: {i}, b: x{i}}}\n" for i in range(3_000)),  # mappings in a list
+    "".join(f"k{i}: [v{i}, {i}]\n" for i in range(3_000)),
+])
+def test_building_adds_little_to_the_composers_own_peak(text: str) -> None:
+    import tracemalloc
+
+    import yaml
+
+    def peak(fn: Callable[[], object]) -> int:
+        gc.collect()
+        tracemalloc.start()
+        try:
+            fn()
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    composer = peak(lambda: list(yaml.compose_all(text, Loader=yaml.CSafeLoader)))
+    document = peak(lambda: build("config/x.yaml", "hydra", text))
+    # the composer's tree is let go of as the document grows: never both whole at once
+    assert document < 1.25 * composer

@@ -8,7 +8,15 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from omegaconf import OmegaConf
 
-from trackcheck.lint.interpolation import KNOWN_RESOLVERS, Resolver, _simple, analyse, grammar
+from trackcheck.lint import interpolation
+from trackcheck.lint.interpolation import (
+    KNOWN_RESOLVERS,
+    Interpolation,
+    Resolver,
+    _simple,
+    analyse,
+    grammar,
+)
 
 
 def env(*args: str) -> Resolver:
@@ -164,3 +172,73 @@ def test_literal_text_is_what_omegaconf_keeps(value: str) -> None:
     if i.error is not None or i.resolvers or set(i.refs) - {"a"}:
         return  # only references to 'a' resolve here
     assert OmegaConf.create({"a": "", "x": value}).x == i.text
+
+
+# --- bounded reading: long strings in pieces, long or deep interpolations not parsed ----------
+LEXED = st.lists(st.sampled_from(
+    ["${", "}", "a", "b.c", ":", ",", "'", '"', "\\", "\\\\", "{", " ", "$", "oc.env:", "[0]",
+     "x y", "1", "${a}", "${oc.env:X,d}", "\\${", "'q'", "}}"]), min_size=1, max_size=16).map(
+    "".join)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(value=LEXED, piece=st.integers(1, 6))
+def test_pieces_read_as_the_whole_string_reads(value: str, piece: int) -> None:
+    """Cut as finely as the top level allows, the pieces' readings joined are the grammar's
+    reading of the whole: the same text, references and calls, and an error when it has one."""
+    pieces = interpolation._pieces(value, piece)
+    assert isinstance(pieces, list) and "".join(pieces) == value
+    parts = [interpolation._piece(p) for p in pieces]
+    joined = next((p for p in parts if p.error is not None), None) or Interpolation(
+        text="".join(p.text for p in parts), refs=tuple(r for p in parts for r in p.refs),
+        resolvers=tuple(r for p in parts for r in p.resolvers),
+        top_level=sum(p.top_level for p in parts), has_text=any(p.has_text for p in parts))
+    whole = grammar(value)
+    assert (joined.error is None) == (whole.error is None)
+    if whole.error is None:
+        assert joined == whole
+
+
+def _grammar_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    read: list[str] = []
+    parse = interpolation.grammar_parser.parse
+
+    def counting(value: str, *args: object, **kwargs: object) -> object:
+        read.append(value)
+        return parse(value, *args, **kwargs)
+
+    monkeypatch.setattr(interpolation.grammar_parser, "parse", counting)
+    return read
+
+
+@pytest.mark.parametrize("value", [
+    "${a.b}" * 20_000 + "$",  # the fast path reads it but for its last piece
+    "${oc.env:A,'b'}" * 2_000,  # quoted arguments: the grammar reads every piece
+    "x" * 50_000 + "${a:'q'} and ${b}\\",
+])
+def test_a_long_string_is_read_in_bounded_pieces(value: str,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    read = _grammar_reads(monkeypatch)
+    i = analyse(value)
+    assert i.error is None and i.top_level == value.count("${")
+    assert read and max(map(len, read)) <= interpolation.PIECE + 64
+    assert sum(map(len, read)) <= len(value)
+
+
+@pytest.mark.parametrize(("value", "error"), [
+    ("${a." * 40 + "b" + "}" * 40, "nested deeper than 32"),  # took the grammar minutes at 1,250
+    ("${oc.create:" + "{a:" * 40 + "1" + "}" * 41, "nested deeper than 32"),
+    ("${oc.env:X," + "${a.b}" * 1_000 + "}", "longer than 4096 characters"),
+    ("${a:'" + "x" * 5_000, "longer than 4096 characters"),
+])
+def test_interpolations_too_deep_or_long_are_not_parsed(value: str, error: str,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    read = _grammar_reads(monkeypatch)
+    i = analyse(value)
+    assert i.error is not None and error in i.error
+    assert read == []  # refused before the grammar sees it
+
+
+def test_long_strings_are_not_kept_in_the_cache() -> None:
+    long = "${a.b}" * 1_000 + "$"
+    assert analyse(long) == analyse(long) and analyse(long) is not analyse(long)

@@ -11,6 +11,18 @@ _SPLIT = re.compile(r"[^A-Za-z0-9]+")
 _INDEX = re.compile(r"\[\d+\]")
 
 
+def without_indexes(path: str) -> str:
+    """``a.b[0][1]`` → ``a.b``: the list indexes a key path ends in, read from its end (a regex
+    anchored at the end would try every ``[`` of ``[0][0]…x`` again: quadratic)."""
+    end = len(path)
+    while end and path[end - 1] == "]":
+        i = path.rfind("[", 0, end - 1)
+        if i < 0 or not path[i + 1 : end - 1].isdecimal():
+            break
+        end = i
+    return path[:end]
+
+
 @lru_cache(maxsize=8192)
 def key_words(key: str) -> tuple[str, ...]:
     """``MLFLOW_TRACKING_PASSWORD`` → (mlflow, tracking, password); ``apiKey`` → (api, key)."""

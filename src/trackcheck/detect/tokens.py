@@ -20,11 +20,14 @@ KNOWN_TOKENS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("OpenAI API key", r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{32,}"),
         ("Google API key", r"\bAIza[0-9A-Za-z_\-]{35}\b"),
         ("Azure storage account key", r"AccountKey=[A-Za-z0-9+/]{86}=="),
-        # the whole block when it is complete, so that the block is what gets hashed and scrubbed
+        # the whole block when it is complete, so that the block is what gets hashed and scrubbed;
+        # its body stops at the next '-----' (linear: a header never reads past the next one)
         ("private key block", r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"
-                              r"(?:[A-Za-z0-9+/=:,\-\s]*?"
+                              r"(?:(?:[A-Za-z0-9+/=:,\s]|-(?!----))*+"
                               r"-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----)?"),
-        ("JSON web token", r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}"),
+        # the header stops before a '-eyJ' (where the next try starts): linear on '-eyJ-eyJ…'
+        ("JSON web token", r"\beyJ(?:[A-Za-z0-9_]|-(?!eyJ)){8,}+\.eyJ[A-Za-z0-9_\-]{8,}+"
+                           r"\.[A-Za-z0-9_\-]{8,}+"),
         ("bearer token", r"\b[Bb]earer\s+[A-Za-z0-9_\-.=+/]{20,}"),
     )
 )

@@ -8,14 +8,20 @@ from urllib.parse import urlsplit
 
 # scheme://user:password@host — the password part must be non-empty and not a placeholder.
 # An interpolation (``${oc.env:DB_USER}``, ``${{ secrets.PW }}``) counts as one piece, so the
-# colon inside it is not taken for the user:password separator.
-_PIECE = r"(?:\$\{[^}]*\}+|\$(?!\{)|[^\s$%s])"  # an interpolation, a lone ``$`` or a char
+# colon inside it is not taken for the user:password separator. The password runs to the last
+# '@' before the path (a password may hold '@': none of it may be taken for the host). Every
+# piece is atomic and every other repetition possessive: a piece is read once, never re-split,
+# and the password gives back at most what it took (linear in the window it is given).
+_PIECE = r"(?:(?>\$\{[^}]{0,512}+\}++)|\$(?!\{)|[^\s$%s])"  # an interpolation, a lone $, a char
 _CRED_URI = re.compile(
-    r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://"
-    r"(?P<user>" + _PIECE % ":/@?#" + "*)"
-    r":(?P<password>" + _PIECE % "@/?#" + "+)"
-    r"@(?P<host>" + _PIECE % "/?#:@" + "+)"
+    r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*+)://"
+    r"(?P<user>" + _PIECE % ":/@?#" + "*+)"
+    r":(?P<password>" + _PIECE % "/?#" + "+)"
+    r"@(?P<host>" + _PIECE % "/?#:@" + "++)"
 )
+_SCHEME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+.-")
+_MAX_SCHEME = 32  # characters of a scheme read back from its '://'
+_WINDOW = 2048  # characters after '://' that user-info and host may take
 # passwords that stand for one: interpolations and variables, masks, ``<password>``
 _NOT_A_PASSWORD = re.compile(r"^(?:.*\$\{.*|\$[A-Za-z_]\w*|%\(\w+\)s|<[^<>]*>|[*xX.•]+)$")
 _DB_SCHEMES = (
@@ -59,10 +65,30 @@ def is_endpoint(value: str) -> bool:
     return uri_kind(value) not in (None, "models", "runs")
 
 
-def credential_in_uri(value: str) -> re.Match[str] | None:
-    """The first ``scheme://user:password@host`` in the value with a real-looking password."""
-    for m in _CRED_URI.finditer(value):
-        if not _NOT_A_PASSWORD.match(m.group("password")):
+def credential_in_uri(value: str, pos: int = 0) -> re.Match[str] | None:
+    """The first ``scheme://user:password@host`` in the value (from ``pos``) with a
+    real-looking password.
+
+    Linear in the value: each ``://`` is read once, anchored, in a window of its own (the
+    scheme's last 32 characters before it, 2,048 after), so no window edge can cut a URI in
+    two and no long run of scheme characters (``aaaa…``) is read again from every start."""
+    if "@" not in value:
+        return None
+    start = pos
+    i = value.find("://", pos)
+    while i != -1:
+        s = i
+        while s > start and i - s < _MAX_SCHEME and value[s - 1] in _SCHEME_CHARS:
+            s -= 1
+        while s < i and not ("a" <= value[s].lower() <= "z"):
+            s += 1  # a scheme starts with a letter
+        m = _CRED_URI.match(value, s, i + 3 + _WINDOW) if s < i else None
+        if m is None:
+            i = value.find("://", i + 1)
+        elif _NOT_A_PASSWORD.match(m.group("password")):
+            start = m.end()  # a placeholder: read on after it, as a regex scan would
+            i = value.find("://", start)
+        else:
             return m
     return None
 

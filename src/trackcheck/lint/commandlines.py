@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
+from trackcheck.detect.keys import without_indexes
 from trackcheck.detect.uris import is_loopback, uri_kind
 from trackcheck.lint.document import Document, Node
 
@@ -28,9 +29,10 @@ _ASSIGN = re.compile(r"^(?P<prefix>\+\+|\+|~|--?)?(?P<key>[A-Za-z_][\w.\-@]*)=(?
 _OPTION = re.compile(r"^--(?P<key>[A-Za-z][\w\-.]*)$")
 # ``$VAR``, ``${VAR}``, ``$(cmd)``, ``$1``, GitHub ``${{ ... }}``, Hydra ``${oc.env:X}``, backticks
 _EXPANSION = re.compile(r"\$[{(A-Za-z_0-9@*#?]|`")
+# the value up to its last non-blank character before a comment, read once (a lazy value
+# followed by ``\s*`` read a long blank run again after every character: quadratic)
 _MAKE_VAR = re.compile(r"^(?:export\s+|override\s+)?(?P<key>[A-Za-z_][\w.\-]*)\s*(?:::|:|\?|\+|!)?="
-                       r"\s*(?P<value>.*?)\s*(?:#.*)?$")
-_INDEX = re.compile(r"(?:\[\d+\])+$")
+                       r"\s*(?P<value>(?:[^#]*[^#\s])?)\s*(?:#.*)?$")
 _COMMAND = re.compile(r"[\w./@-]{1,60}")
 _NOT_LITERAL = frozenset({"???", "null", "none", "~", "true", "false"})
 _STAND_IN = re.compile(r"<[^<>]+>|[*xX.]{3,}")  # ``<your-token>``, ``****``
@@ -254,7 +256,7 @@ def _yaml(doc: Document) -> Iterator[Assignment]:
     cursor = [0, 0]
     overrides_file = PurePosixPath(doc.path).name == "overrides.yaml"
     for node in doc.strings():
-        parent = _INDEX.sub("", node.key)
+        parent = without_indexes(node.key)
         owner = node.name or parent.rsplit(".", 1)[-1]
         if parent.endswith(_OVERRIDE_LISTS) or (overrides_file and parent == "" and not node.name):
             words = [[Word(node.value, node.line, node.column)]]  # one override per entry

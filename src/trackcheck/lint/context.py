@@ -224,9 +224,12 @@ class LintContext:
     @staticmethod
     def outside_env_defaults(doc: Document, node: Node) -> str:
         """The value with the literal defaults of its env lookups blanked out: TC104 owns those,
-        so the other secret rules (TC103, TC110, TC111) look only at the rest."""
+        so the other secret rules (TC103, TC110, TC111) look only at the rest. A value that does
+        not parse (TC002) is left whole: no rule reads its defaults, so theirs must."""
         value = node.value
         if doc.hydra and node.is_string and "oc.env" in value:
+            if doc.interpolation(node).error is not None:
+                return value  # not parsed: TC104 cannot read its defaults, so all stays
             # each lookup as OmegaConf joins it with the text around it: an empty default adds
             # nothing (``ghp_ab${oc.env:X,}cd`` resolves to one token), any other stands apart
             value = _ENV_CALL.sub(_joined_as_resolved, value)

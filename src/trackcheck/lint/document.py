@@ -13,10 +13,14 @@ import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
 from trackcheck.lint.interpolation import Interpolation, analyse
+
+if TYPE_CHECKING:  # the reader of files not parsed builds documents itself
+    from trackcheck.lint.unparsed import Unparsed
 
 _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STR_TAG = "tag:yaml.org,2002:str"
@@ -50,6 +54,8 @@ _TAGS = {
     "tag:yaml.org,2002:seq": "list",
 }
 _PACKAGE = re.compile(r"^#\s*@package\s+(\S+)", re.M)
+# the children of every scalar: one shared empty tuple, not a list per leaf (most nodes)
+_LEAF: list[Node] = ()  # type: ignore[assignment]
 
 
 @dataclass(slots=True)  # one per key and value of every file: kept small and quick to build
@@ -69,7 +75,7 @@ class Node:
     value: str = ""  # scalar text as written (block scalars folded by YAML)
     tag: str = "str"
     style: str | None = None
-    children: list[Node] = field(default_factory=list)
+    children: list[Node] = field(default=_LEAF)  # a list for mappings and lists
     via_alias: bool = False  # reached through ``*alias``: its anchor already stands in ``nodes``
     anchor: tuple[int, int] | None = None  # an alias placed where it stands: its anchor's place
     _interp: Interpolation | None = field(default=None, repr=False)
@@ -101,6 +107,7 @@ class LoadProblem:
     message: str
     line: int | None = None
     column: int | None = None
+    readable: bool = False  # a regular file not read as text (oversized, binary): still read
 
 
 @dataclass
@@ -117,9 +124,10 @@ class Document:
     # value by the key it sits under read them there, as the anchor stands in ``nodes`` once
     alias_uses: list[Node] = field(default_factory=list)
     problems: list[LoadProblem] = field(default_factory=list)
-    # a file that did not parse: ``nodes`` are then its lines that may hold a token or a
-    # credential URI, and only the rules that read those run (a broken file hides no secret)
+    # a file that did not parse: only the rules that read tokens and credential URIs run, over
+    # its lines (``unparsed``); a broken file hides no secret
     broken: bool = False
+    unparsed: Unparsed | None = None  # the text of a file not parsed, read in parts
     defaults: list[str] = field(default_factory=list)  # the root defaults list entries, as text
     _seen: set[int] = field(default_factory=set, repr=False)
     _kinds: tuple[int, dict[str, list[Node]]] | None = field(default=None, repr=False)
@@ -129,6 +137,12 @@ class Document:
     @property
     def hydra(self) -> bool:
         return self.kind == "hydra"
+
+    @property
+    def content_digest(self) -> str | None:
+        """SHA-256 of a file that is not parsed, once read (None for one never read): TC001 and
+        TC004 fingerprint it, so a baselined one shows again when the file changes."""
+        return self.unparsed.digest if self.unparsed is not None else None
 
     def _by_kind(self) -> dict[str, list[Node]]:
         # every rule walks these: sorted once per document (again only if nodes were added)
@@ -174,25 +188,33 @@ def read_text(path: Path, max_bytes: int) -> tuple[str | None, LoadProblem | Non
         return None, _unreadable(e)
     if not stat.S_ISREG(st.st_mode):
         return None, LoadProblem("TC004", "not a regular file")
-    if st.st_size > max_bytes:
+    if st.st_size > max_bytes:  # not read here: read for secrets in chunks (lint.unparsed)
         return None, LoadProblem(
             "TC004",
             f"oversized file: {st.st_size} bytes is over the {max_bytes}-byte limit"
-            " (max_file_bytes)")
+            " (max_file_bytes)", readable=True)
+    try:  # without blocking, checked once open: a FIFO swapped in since the look is refused
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError as e:
+        return None, _unreadable(e)
     try:
-        with open(path, "rb") as fh:
+        with open(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                return None, LoadProblem("TC004", "not a regular file")
             data = fh.read(max_bytes + 1)
     except OSError as e:
         return None, _unreadable(e)
     if len(data) > max_bytes:
         return None, LoadProblem(
-            "TC004", f"oversized file: over the {max_bytes}-byte limit (max_file_bytes)")
+            "TC004", f"oversized file: over the {max_bytes}-byte limit (max_file_bytes)",
+            readable=True)
     if b"\x00" in data[:8192]:
-        return None, LoadProblem("TC004", "binary file (NUL bytes)")
+        return None, LoadProblem("TC004", "binary file (NUL bytes)", readable=True)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
-        return None, LoadProblem("TC004", f"not UTF-8 (invalid byte at offset {e.start})")
+        return None, LoadProblem("TC004", f"not UTF-8 (invalid byte at offset {e.start})",
+                                 readable=True)
     if text.startswith("\ufeff"):
         text = text[1:]
     return text, None
@@ -229,10 +251,22 @@ _MERGE = "tag:yaml.org,2002:merge"
 _OVER_BUDGET = "alias/anchor expansion bomb: the document expands past the node budget (max_nodes)"
 
 
+_MAX_KEY = 512  # characters of a key path kept per node
+
+
+def _capped(key: str) -> str:
+    """A key path of at most ``_MAX_KEY`` characters: its start, ``…`` and its end (where the
+    rules read the key names). Every node holds its whole path, so long keys nested deep would
+    otherwise cost their length once per node below them: quadratic in the file."""
+    if len(key) <= _MAX_KEY:
+        return key
+    return key[:128] + "…" + key[len(key) - (_MAX_KEY - 129):]
+
+
 def _join(parent: str, seg: str | int) -> str:
     if isinstance(seg, int):
-        return f"{parent}[{seg}]"
-    return f"{parent}.{seg}" if parent else seg
+        return _capped(f"{parent}[{seg}]")
+    return _capped(f"{parent}.{seg}" if parent else seg)
 
 
 def build(path: str, kind: str, text: str, *, config_root: str | None = "config",
@@ -278,15 +312,19 @@ def build(path: str, kind: str, text: str, *, config_root: str | None = "config"
                     f"alias/anchor expansion bomb: {distinct} nodes expand to {expanded}"
                     " (max_nodes)", 1)
         try:
-            if anchors:
+            if anchors or "<<" in text:
                 raise _Shared
-            # nothing shared: one quick pass (most files); a merge key sends it to the full walk
-            for root in roots:
+            # nothing shared (most files): one quick pass that lets go of each YAML node once
+            # read, so the composer's tree and the document are never both whole in memory
+            for i, root in enumerate(roots):
+                roots[i] = None
                 if root is not None:
                     doc.roots.append(_walk_plain(doc, root, prefix, max_depth, budget))
         except _Shared:
             doc.roots, doc.nodes, doc.duplicates, budget[0] = [], [], [], max_nodes
             doc._kinds = None
+            if not anchors and "<<" not in text:  # the quick walk let go of the tree: again
+                roots = list(yaml.compose_all(text, Loader=_Loader))
             for root in roots:
                 if root is None:
                     continue
@@ -440,30 +478,33 @@ def _walk_plain(doc: Document, root: yaml.Node, prefix: str, max_depth: int,
         if budget[0] < 0:
             raise _Budget(_OVER_BUDGET, mark.line + 1)
         node = Node("scalar", key, full, name, mark.line + 1, mark.column + 1, key_line,
-                    key_column, "", tags.get(yn.tag, yn.tag))
+                    key_column, "", tags.get(yn.tag, yn.tag), None, [])
         append(node)
         children, depth = node.children, depth + 1
+        items, yn.value = yn.value, ()  # each item let go once read (see build)
         if isinstance(yn, sequence):
             node.kind = "list"
             lists(node)
-            for i, item in enumerate(yn.value):
-                k = f"{key}[{i}]"
-                f = f"{full}[{i}]" if prefix else k
+            for i, item in enumerate(items):
+                items[i] = None
+                k = _capped(f"{key}[{i}]")
+                f = _capped(f"{full}[{i}]") if prefix else k
                 children.append(leaf(item, k, f, "", None, None, depth) if type(item) is scalar
                                 else walk(item, k, f, "", None, None, depth))
             return node
         node.kind = "mapping"
         mappings(node)
         seen: dict[str, int] = {}
-        for k_, v in yn.value:
+        for i, (k_, v) in enumerate(items):
+            items[i] = None
             if type(k_) is scalar or isinstance(k_, scalar):
                 kname = k_.value
                 if kname == "<<" and k_.tag == _MERGE:
                     raise _Shared
             else:
                 kname = f"<{type(k_).__name__}>"
-            k = f"{key}.{kname}" if key else kname
-            f = (f"{full}.{kname}" if full else kname) if prefix else k
+            k = _capped(f"{key}.{kname}" if key else kname)
+            f = _capped(f"{full}.{kname}" if full else kname) if prefix else k
             km = k_.start_mark
             child = (leaf(v, k, f, kname, km.line + 1, km.column + 1, depth)
                      if type(v) is scalar
@@ -482,7 +523,7 @@ def _walk_plain(doc: Document, root: yaml.Node, prefix: str, max_depth: int,
 
 def _walk(doc: Document, yn: yaml.Node, key: str, full: str, name: str, keymark: yaml.Mark | None,
           depth: int, max_depth: int, budget: list[int], active: set[int],
-          marks: _AliasMarks | None = None, inner: bool = False) -> Node:
+          marks: _AliasMarks | None = None, inner: bool = False, listed: bool = True) -> Node:
     line = yn.start_mark.line + 1
     if depth > max_depth:
         raise _Budget(f"excessive nesting: deeper than {max_depth} levels (max_depth)", line,
@@ -495,13 +536,15 @@ def _walk(doc: Document, yn: yaml.Node, key: str, full: str, name: str, keymark:
         column=yn.start_mark.column + 1, key_line=keymark.line + 1 if keymark else None,
         key_column=keymark.column + 1 if keymark else None,
         tag=_TAGS.get(yn.tag, yn.tag),
+        children=_LEAF if isinstance(yn, yaml.ScalarNode) else [],
     )
     alias = id(yn) in doc_seen(doc) or (marks is not None and id(yn) in marks.keys)
     if id(yn) in doc_seen(doc):
         node.via_alias = True
     else:
         doc_seen(doc).add(id(yn))
-        doc.nodes.append(node)
+        if listed:  # an inline mapping merged with ``<<``: its keys count, not itself
+            doc.nodes.append(node)
     if alias and marks is not None and not inner:
         marks.place(node)
         if node.via_alias and isinstance(yn, yaml.ScalarNode):
@@ -528,9 +571,7 @@ def _walk(doc: Document, yn: yaml.Node, key: str, full: str, name: str, keymark:
                 if isinstance(k, yaml.ScalarNode) and k.value == "<<" and k.tag == _MERGE:
                     for src in v.value if isinstance(v, yaml.SequenceNode) else [v]:
                         merged = _walk(doc, src, key, full, name, None, depth + 1, max_depth,
-                                       budget, active, marks, inner)
-                        if not merged.via_alias:  # an inline mapping: its keys count, not itself
-                            doc.nodes[:] = [n for n in doc.nodes if n is not merged]
+                                       budget, active, marks, inner, listed=False)
                         merged_in.extend(merged.children if merged.kind == "mapping" else ())
                     continue
                 if marks is not None and not inner:

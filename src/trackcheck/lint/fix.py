@@ -21,6 +21,7 @@ import io
 import json
 import os
 import re
+import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
@@ -312,7 +313,8 @@ class _Fixing:
             self._texts = []
             for p in sorted(paths):
                 try:
-                    if p.stat().st_size <= self.policy.max_file_bytes:
+                    st = p.stat()  # a FIFO would block the read: regular files only
+                    if stat.S_ISREG(st.st_mode) and st.st_size <= self.policy.max_file_bytes:
                         self._texts.append(p.read_text("utf-8", errors="replace"))
                 except OSError:
                     continue
@@ -669,7 +671,8 @@ def _quoted_end(text: str, node: Node) -> int:
 
 
 # --- layout ------------------------------------------------------------------------------------
-_KEY_ONLY = re.compile(r"^(?P<ind>[ -]*)(?P<key>[^\s#-][^#]*?|-[^\s#][^#]*?):[ \t]*(?:#.*)?$")
+# the indent possessive: a line of dashes is not read again from every shorter indent
+_KEY_ONLY = re.compile(r"^(?P<ind>[ -]*+)(?P<key>[^\s#-][^#]*?|-[^\s#][^#]*?):[ \t]*(?:#.*)?$")
 
 
 def detect_indent(text: str) -> tuple[int, int, int]:

@@ -117,12 +117,120 @@ def _simple(value: str) -> Interpolation | None:
                          top_level=len(refs) + len(resolvers), has_text=bool(joined))
 
 
-@lru_cache(maxsize=65536)
 def analyse(value: str) -> Interpolation:
     """Parse one string with OmegaConf's grammar; strings without ``${`` cost nothing."""
     if "${" not in value:
         return Interpolation(text=value, has_text=bool(value))
+    return _cached(value) if len(value) <= 1024 else _read(value)
+
+
+@lru_cache(maxsize=65536)  # short strings repeat across a tree; long ones would only hold memory
+def _cached(value: str) -> Interpolation:
+    return _read(value)
+
+
+def _read(value: str) -> Interpolation:
+    fast = _simple(value)
+    if fast is not None:
+        return fast
+    pieces = _pieces(value)
+    if isinstance(pieces, str):
+        return Interpolation(error=pieces)
+    if len(pieces) == 1:
+        return grammar(value)
+    parts = [_piece(p) for p in pieces]
+    for part in parts:
+        if part.error is not None:
+            return part
+    return Interpolation(
+        text="".join(p.text for p in parts), refs=tuple(r for p in parts for r in p.refs),
+        resolvers=tuple(r for p in parts for r in p.resolvers),
+        top_level=sum(p.top_level for p in parts), has_text=any(p.has_text for p in parts))
+
+
+@lru_cache(maxsize=4096)
+def _piece(value: str) -> Interpolation:
+    if "${" not in value:
+        return Interpolation(text=value, has_text=bool(value))
     return _simple(value) or grammar(value)
+
+
+# What OmegaConf's grammar is given at once. Its parser (ANTLR, in Python) costs ~0.1 ms a
+# character and more than that per level of nesting (an interpolation nested 1,250 deep took
+# minutes), so a long string is read in pieces cut where its top level allows (see _pieces),
+# each piece by the grammar, and an interpolation longer or deeper than this is not parsed at
+# all: it is an error (TC002), and the secret rules read its text as it is written.
+PIECE = 1024  # characters of top-level text after which a long string is cut
+MAX_INTERPOLATION = 4096  # characters of one top-level interpolation, nested ones included
+MAX_NESTING = 32  # interpolations (and braces) inside one another
+# what the grammar's lexer reads as one key inside ``${...}`` (``INTER_KEY``, '$' included)
+_KEY_STOP = frozenset("\\{}()[]:. \t'\"")
+_VALUE_ESCAPES = frozenset("\\()[]{}:=, \t")  # ``\x`` that is one escape in a resolver argument
+
+
+def _pieces(value: str, piece: int = PIECE) -> list[str] | str:
+    """The string cut into pieces that OmegaConf's grammar reads exactly as it reads the whole
+    (cut only at the top level, after a character that is not ``\\`` or ``$``: inside plain
+    text or after a closed interpolation), or why it is not parsed.
+
+    Follows the modes of the grammar's lexer (``OmegaConfGrammarLexer.g4``): top-level text,
+    an interpolation, a resolver's arguments (braces nest there), quoted arguments, and the
+    backslashes that escape ``${`` and quotes. A wrong turn here can only put a cut where the
+    lexer is still inside an interpolation; that piece then fails to parse on its own, so an
+    error is never hidden (tests compare both readings on generated strings)."""
+    stack: list[str] = []  # "I" interpolation, "V" resolver arguments, "'"/'"' quoted
+    pieces: list[str] = []
+    start = opened = i = 0
+    n = len(value)
+    while i < n:
+        c = value[i]
+        mode = stack[-1] if stack else ""
+        if c == "\\" and mode in ("", "'", '"'):
+            j = i
+            while j < n and value[j] == "\\":
+                j += 1
+            if (j - i) % 2 and (value.startswith("${", j) or (mode and value.startswith(mode, j))):
+                j += 2 if value[j] == "$" else 1  # an escaped ``${`` or quote: text
+            i = j
+        elif c == "$" and value.startswith("${", i):
+            if not stack:
+                opened = i
+            stack.append("I")
+            i += 2
+        elif mode == "I":
+            if c == "}":
+                stack.pop()
+            elif c == ":":
+                stack[-1] = "V"
+            elif c not in _KEY_STOP:
+                while i + 1 < n and value[i + 1] not in _KEY_STOP:
+                    i += 1  # a key swallows '$': ``${a$b}`` is one key
+            i += 1
+        elif mode == "V":
+            if c == "\\":
+                i += 1 if value[i + 1 : i + 2] in _VALUE_ESCAPES and i + 1 < n else 0
+            elif c == "{":
+                stack.append("V")
+            elif c == "}":
+                stack.pop()
+            elif c in "'\"":
+                stack.append(c)
+            i += 1
+        else:
+            if mode and c == mode:
+                stack.pop()
+            i += 1
+        if len(stack) > MAX_NESTING:
+            return f"interpolations nested deeper than {MAX_NESTING}: not parsed"
+        if stack:
+            if i - opened > MAX_INTERPOLATION:
+                return f"an interpolation longer than {MAX_INTERPOLATION} characters: not parsed"
+        elif i - start >= piece and value[i - 1] not in "\\$":
+            pieces.append(value[start:i])
+            start = i
+    if start < n:
+        pieces.append(value[start:])
+    return pieces
 
 
 def grammar(value: str) -> Interpolation:

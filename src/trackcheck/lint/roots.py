@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import os
 import re
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,8 +65,9 @@ def _from_code(py_files: list[str], cwd: Path) -> list[Root]:
     found: dict[str, str] = {}
     for rel in sorted(py_files):
         try:
+            st = (cwd / rel).stat()  # a FIFO would block the read: regular files only
             text = (cwd / rel).read_text("utf-8", errors="replace") \
-                if (cwd / rel).stat().st_size <= 2_000_000 else ""
+                if stat.S_ISREG(st.st_mode) and st.st_size <= 2_000_000 else ""
         except OSError:
             continue
         if "hydra" not in text or ("config_path" not in text and "config_dir" not in text):

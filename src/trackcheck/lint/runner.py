@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -17,6 +17,7 @@ from trackcheck.lint.context import LintContext, deploy_shape
 from trackcheck.lint.discover import CODE_KINDS, Target
 from trackcheck.lint.document import Document, LoadProblem, Node, build, read_text
 from trackcheck.lint.rules import RULES
+from trackcheck.lint.unparsed import Unparsed
 from trackcheck.policy import Policy
 from trackcheck.rule import Rule
 
@@ -26,10 +27,13 @@ if TYPE_CHECKING:  # the compose module, and Hydra behind it, load only for --co
 # what generated YAML (lock files, schemas) is read for: a real token or a credential URI is a leak
 # wherever it sits; key names there are package names and field names, not settings
 GENERATED_RULES = frozenset({"TC001", "TC003", "TC004", "TC103", "TC110"})
+_UNPARSED_RULES = frozenset({"TC103", "TC110"})  # what reads the lines of a file not parsed
+# the value up to its last non-blank character: ``(?:.*\S)?`` reads a long blank run once, where
+# a lazy ``.*?\s*$`` reads it again after every character (quadratic)
 _ENV_LINE = re.compile(
-    r"^\s*(?:export\s+)?(?P<key>[A-Za-z_][A-Za-z0-9_.\-]*)\s*[=:]\s*(?P<value>.*?)\s*$"
+    r"^\s*(?:export\s+)?(?P<key>[A-Za-z_][A-Za-z0-9_.\-]*)\s*[=:]\s*(?P<value>(?:.*\S)?)\s*$"
 )
-_INI_LINE = re.compile(r"^\s*(?P<key>[A-Za-z_][A-Za-z0-9_.\-]*)\s*[=:]\s*(?P<value>.*?)\s*$")
+_INI_LINE = re.compile(r"^\s*(?P<key>[A-Za-z_][A-Za-z0-9_.\-]*)\s*[=:]\s*(?P<value>(?:.*\S)?)\s*$")
 _INI_SECTION = re.compile(r"^\s*\[(?P<name>[^\]]+)\]")
 
 
@@ -77,7 +81,11 @@ def load(target: Target, policy: Policy) -> Document:
     if target.kind == "secret-file":
         return Document(path=target.rel, kind=target.kind)
     if problem is not None:
-        return Document(path=target.rel, kind=target.kind, problems=[problem])
+        doc = Document(path=target.rel, kind=target.kind, problems=[problem])
+        if problem.readable:  # oversized, binary, not UTF-8: its text is read all the same
+            doc.unparsed = Unparsed(target.rel, path=target.path,
+                                    every_line=bool(policy.token_patterns))
+        return doc
     assert text is not None
     if target.kind in ("env", "ini", "netrc"):
         return _flat_document(target, text)
@@ -91,6 +99,7 @@ def load(target: Target, policy: Policy) -> Document:
         config_root=root,
         max_depth=policy.max_depth,
         max_nodes=policy.max_nodes,
+        every_line=bool(policy.token_patterns),
     )
     if doc.kind in ("hydra", "yaml") and _generated(doc):
         doc.kind, doc.package = "generated", ""
@@ -100,34 +109,14 @@ def load(target: Target, policy: Policy) -> Document:
     return doc
 
 
-def _build(path: str, kind: str, text: str, **kw: object) -> Document:
-    """``build``, and for a file that does not parse, its lines that may hold a secret."""
+def _build(path: str, kind: str, text: str, *, every_line: bool = False,
+           **kw: object) -> Document:
+    """``build``, and for a file that does not parse, its text to read for secrets."""
     doc = build(path, kind, text, **kw)  # type: ignore[arg-type]
     if doc.problems and not doc.nodes:
-        doc.nodes.extend(raw_lines(text))
+        doc.unparsed = Unparsed(path, text=text, every_line=every_line)
         doc.broken = True
     return doc
-
-
-# a line this long is read in overlapping windows: every detector then sees bounded input
-_WINDOW, _OVERLAP = 4096, 512
-
-
-def raw_lines(text: str) -> Iterator[Node]:
-    """The lines of a text that may hold a known token or a credential URI (cheap substring
-    tests first), as located values without a key; long lines in overlapping windows."""
-    for i, line in enumerate(text.split("\n"), 1):
-        if "@" not in line and not _TOKEN_HINT.search(line):
-            continue
-        step = _WINDOW - _OVERLAP
-        for start in range(0, max(1, len(line) - _OVERLAP), step) if len(line) > _WINDOW \
-                else (0,):
-            part = line[start:start + _WINDOW]
-            yield Node("scalar", "", "", "", i, start + 1, value=part)
-
-
-_TOKEN_HINT = re.compile(r"dapi|hf_|gh[pousr]_|github_pat_|glpat-|xox|sk-|AKIA|ASIA|ABIA|ACCA|AIza"
-                         r"|AccountKey=|BEGIN|eyJ|[Bb]earer")
 
 
 def _generated(doc: Document) -> bool:
@@ -167,15 +156,19 @@ def _apply_suppressions(
         sups = suppress.yaml_comments(doc.text, sups)
     if not sups:
         return found, [], []
+    # the first suppression in the file that covers a finding, looked up by code and line (a
+    # file with a suppression on every line must not compare every finding with every one)
+    first: dict[tuple[str, int | None], int] = {}
+    for i, s in enumerate(sups):
+        if not s.malformed:
+            for code in s.codes:
+                first.setdefault((code, None if s.file_wide else s.line), i)
     kept, hidden = [], []
     for f in found:
-        hit_by = None
-        for s in sups:
-            if s.malformed or f.rule not in s.codes:
-                continue
-            if s.file_wide or s.line == f.line or (f.line is None and s.file_wide):
-                hit_by = s
-                break
+        wide, here = first.get((f.rule, None)), first.get((f.rule, f.line)) \
+            if f.line is not None else None
+        at = min((i for i in (wide, here) if i is not None), default=None)
+        hit_by = None if at is None else sups[at]
         if hit_by is None:
             kept.append(f)
         else:
@@ -244,6 +237,14 @@ def _check(
     doc: Document, rules: Sequence[Rule], ctx: LintContext, policy: Policy, report: Report
 ) -> list[Finding]:
     found: list[Finding] = []
+    if doc.unparsed is not None:  # read for secrets part by part; its digest is known after
+        readers = [r for r in rules if r.code in _UNPARSED_RULES]
+        seen: set[tuple[str, int | None, int | None]] = set()  # windows overlap: found twice
+        for part in doc.unparsed.parts():
+            for f in _check(part, readers, ctx, policy, report):
+                if (f.rule, f.line, f.column) not in seen:
+                    seen.add((f.rule, f.line, f.column))
+                    found.append(f)
     for rule in rules:
         if rule.code == "TC005" or ((doc.kind == "generated" or doc.broken)
                                     and rule.code not in GENERATED_RULES):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 _COMMENT = re.compile(r"#\s*trackcheck\s*:\s*(?P<body>.*)$")
@@ -76,5 +77,11 @@ def yaml_comments(text: str, sups: list[Suppression]) -> list[Suppression]:
                                (tok.end_mark.line + 1, tok.end_mark.column + 1)))
     except (yaml.YAMLError, ValueError, RecursionError):
         pass
-    return [x for x in sups if not any(a <= (x.line, x.column) < b for a, b in spans)]
+    starts = [a for a, _ in spans]  # tokens come in document order and never overlap
+
+    def in_scalar(x: Suppression) -> bool:
+        i = bisect_right(starts, (x.line, x.column))
+        return i > 0 and (x.line, x.column) < spans[i - 1][1]
+
+    return [x for x in sups if not in_scalar(x)]
 

@@ -71,3 +71,13 @@ def test_value_never_printed() -> None:
 
         out = scrub(render(report, {}, True), report.secrets)
         assert "hunter2-s3cret" not in out, name
+
+
+@pytest.mark.parametrize(("value", "why"), [
+    ("${a." * 40 + "b" + "}" * 40, "interpolations nested deeper than 32: not parsed"),
+    ("${oc.env:X,\\" + "y" * 5_000 + "}",
+     "an interpolation longer than 4096 characters: not parsed"),
+])
+def test_an_interpolation_too_deep_or_long_to_parse_is_reported(value: str, why: str) -> None:
+    (f,) = findings_for("TC002", f"mlflow:\n  run_name: '{value}'\n")
+    assert f.message == f"invalid interpolation in 'mlflow.run_name': {why}"

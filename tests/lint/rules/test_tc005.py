@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import findings_for, lint_text
+from tests.conftest import findings_for, lines_executed, lint_text
+from trackcheck.engine import Report
 from trackcheck.lint.suppress import parse
 from trackcheck.policy import Policy, load_policy
 from trackcheck.reporters import REPORTERS
@@ -174,3 +175,16 @@ def test_parse(line: str, codes: tuple[str, ...] | None, file_wide: bool | None,
     (s,) = sups
     got = (s.codes, s.file_wide, s.reason, bool(s.malformed))
     assert got == (codes, file_wide, reason, malformed)
+
+
+def test_suppressions_on_every_line_cost_linear_time() -> None:
+    def lines(n: int) -> int:
+        text = "".join(f"k{i}_password: Pw-{i}-x9Q  # trackcheck: ignore[TC111]\n"
+                       for i in range(n))
+        report: list[Report] = []
+        count = lines_executed(lambda: report.append(lint_text(text)))
+        assert len(report[0].suppressed) == n and report[0].findings == []
+        return count
+
+    # each finding was compared with each suppression, each suppression with each scalar: 16x
+    assert lines(800) < 5 * lines(200)

@@ -122,3 +122,32 @@ def test_code_placeholders_are_not_passwords() -> None:
 def test_tracking_uri_with_password_in_code_is_tc171_only() -> None:
     src = 'import mlflow\nmlflow.set_tracking_uri("https://app:Hunter2-Secret@m.example.com")\n'
     assert codes(src, "src/train.py") == ["TC171"]
+
+
+# --- values read as OmegaConf joins them (as TC110 reads them) -------------------------------
+@pytest.mark.parametrize(("text", "code"), [
+    ("a: postgresql://mlflow:${oc.env:X,}Hunter2-Secret@db/x\n", "TC103"),  # empty default
+    ("a: postgresql://mlflow:Hunter2${oc.env:X,}-Secret@db/x\n", "TC103"),  # splits the password
+    ("a: \"postgresql://mlflow:Hunter2${oc.env:X,''}-Secret@db/x\"\n", "TC103"),
+    ("a: ${oc.env:A,a}postgresql://mlflow:Hunter2-Secret@db/x\n", "TC103"),  # after a default
+    ("a: postgresql://mlflow:Hunter2-Secret@db/x${oc.env:X,}\n", "TC103"),
+    ("a: ${oc.env:DB,postgresql://mlflow:Hunter2-Secret@db/x}\n", "TC104"),  # the default itself
+])
+def test_env_lookups_are_joined_as_omegaconf_resolves_them(text: str, code: str) -> None:
+    report = lint_text(text, "config/x.yaml")
+    assert [(f.rule, f.key) for f in report.findings] == [(code, "a")]
+    assert all("Hunter2" not in f.message for f in report.findings)
+
+
+@pytest.mark.parametrize("text", [
+    "a: postgresql://mlflow:${oc.env:DB_PASSWORD}@db/x\n",  # the password is the environment's
+    "a: postgresql://mlflow:${oc.env:DB_PASSWORD,}@db/x\n",  # empty when unset: no password
+])
+def test_a_lookup_in_the_password_is_no_password(text: str) -> None:
+    assert codes(text, "config/x.yaml") == []
+
+
+def test_a_value_that_does_not_parse_is_read_whole() -> None:
+    # TC104 cannot read the defaults of a value OmegaConf rejects: nothing may blank them
+    text = "a: \"${oc.env:DB,postgresql://mlflow:Hunter2-Secret@db/x} ${\"\n"
+    assert codes(text, "config/x.yaml") == ["TC002", "TC103"]

@@ -168,3 +168,8 @@ def test_env_lookups_are_joined_as_omegaconf_resolves_them(text: str, code: str)
 def test_a_lookup_without_default_does_not_join_a_token() -> None:
     # ${oc.env:X} resolves to whatever X holds: the halves around it are not one token
     assert codes(f'a: "{_GH[:20]}${{oc.env:X}}{_GH[20:]}"\n', "config/x.yaml") == []
+
+
+def test_a_token_in_a_default_of_a_value_that_does_not_parse_is_found() -> None:
+    # TC104 cannot read the defaults of a value OmegaConf rejects (TC002): TC110 reads it whole
+    assert codes(f'a: "${{oc.env:A,{_GH}}} ${{"\n', "config/x.yaml") == ["TC002", "TC110"]

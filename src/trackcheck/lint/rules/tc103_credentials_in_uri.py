@@ -6,7 +6,7 @@ Looks at every string of every linted file (Hydra config, CI workflows and other
 (`postgresql://mlflow:hunter2@${db.host}/mlflow`), for a URI whose user-info carries a
 password. Python sources (their string literals, f-strings and concatenations; the raw text of
 a file that does not parse) and the words of shell scripts are read too, and so is the text of
-a YAML file that does not parse. A password that is
+a YAML file that does not parse or of any file that is not parsed (TC004). A password that is
 itself an interpolation or variable (`${oc.env:DB_PASSWORD}`, `${{ secrets.DB_PASSWORD }}`,
 `$DB_PASSWORD`, an f-string field or `str.format` field in code) or a mask (`****`,
 `<password>`) is not one, nor, in code, documentation's `user:password@host`.
@@ -67,13 +67,18 @@ def check(doc: Document, ctx: LintContext) -> Iterator[Hit]:
         yield from _in_code(doc, ctx)
         return
     for node in doc.strings():
-        if "@" not in node.value or credential_in_uri(node.value) is None:
-            continue  # the cheap test first: then most values need no parsing
+        if "@" not in node.value:
+            continue
+        # the cheap test first: then most values need no parsing; a value with env lookups is
+        # read as OmegaConf joins it (an empty default can split a password)
+        joined = doc.hydra and "oc.env" in node.value
+        if not joined and credential_in_uri(node.value) is None:
+            continue
         m = credential_in_uri(ctx.outside_env_defaults(doc, node))
         if m is None or ctx.token(m.group("password")) is not None:
             continue  # no credential, or TC110 names the token
-        if doc.broken and not node.key:  # a line of a file that does not parse
-            yield Hit(f"credentials in URI in a file that does not parse ({mask_uri_match(m)})",
+        if doc.broken and not node.key:  # a line of a file that is not parsed
+            yield Hit(f"credentials in URI in a file that is not parsed ({mask_uri_match(m)})",
                       doc.path, "", node.line, node.column + m.start(), value=m.group(0),
                       secret=True)
             continue

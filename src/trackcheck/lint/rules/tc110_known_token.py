@@ -9,9 +9,9 @@ OpenAI and Anthropic keys, Google API keys, Azure storage account keys, private-
 JWTs and bearer tokens, plus the policy's `token_patterns`. Python sources and shell scripts
 are read too, their whole text (string literals, comments, and a file that does not parse), each
 token under the name its value is given to (`API_TOKEN = "..."`, `export HF_TOKEN=...`). A YAML
-file that does not parse (TC001) or cannot be parsed safely (TC004) is still read, line by line
-(long lines in bounded windows): a broken file hides no token. The message names the format and
-the key, never the token.
+file that does not parse (TC001) and any file that is not parsed (TC004: oversized, binary, not
+UTF-8) is still read, whole, line by line (long lines in overlapping windows): a broken file
+hides no token. The message names the format and the key, never the token.
 
 To give one finding per concern: a token inside the default of `${oc.env:VAR,DEFAULT}` is
 reported by TC104; a token under a secret-like key (`api_key: sk-...`) is reported here, not
@@ -67,8 +67,8 @@ def check(doc: Document, ctx: LintContext) -> Iterator[Hit]:
             kind, text = found
             # the token is what is hashed and scrubbed; a key block is the whole value
             value = node.value if text.startswith("-----BEGIN") else text
-            if doc.broken and not node.key:  # a line of a file that does not parse
-                yield Hit(f"{kind} in a file that does not parse (its text is still read)",
+            if doc.broken and not node.key:  # a line of a file that is not parsed
+                yield Hit(f"{kind} in a file that is not parsed (its text is still read)",
                           doc.path, "", node.line, node.column + max(0, node.value.find(text)),
                           value=value, secret=True)
                 continue

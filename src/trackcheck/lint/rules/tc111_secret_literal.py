@@ -49,7 +49,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from trackcheck.detect.keys import is_stand_in
+from trackcheck.detect.keys import is_stand_in, without_indexes
 from trackcheck.detect.uris import credential_in_uri, uri_kind
 from trackcheck.findings import Severity
 from trackcheck.lint import codestrings
@@ -58,13 +58,12 @@ from trackcheck.lint.document import Document, Node
 from trackcheck.lint.rules.tc171_tracking_uri_in_code import consumed
 from trackcheck.rule import Hit, Rule
 
-_INDEX = re.compile(r"(?:\[\d+\])+$")
 _AUTH_SCHEME = re.compile(r"\b(?:bearer|basic|token|digest)\b|[\W_]", re.I)
 
 
 def _name(node: Node) -> str:
     """The key a value sits under; a list item takes its list's key (``api_keys[0]``)."""
-    return node.name or _INDEX.sub("", node.key).rsplit(".", 1)[-1]
+    return node.name or without_indexes(node.key).rsplit(".", 1)[-1]
 
 
 def _secret(node: Node, ctx: LintContext) -> bool:

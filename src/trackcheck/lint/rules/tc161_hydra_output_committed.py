@@ -50,7 +50,7 @@ from trackcheck.lint.rules.tc160_secret_file_committed import ignored_by_git
 from trackcheck.rule import Hit, Rule
 
 # a folder named by a date, a time or a job number: one run among its siblings
-_RUN_NAME = re.compile(r"[\d_.:T-]*\d[\d_.:T-]*")
+_RUN_NAME = re.compile(r"[_.:T-]*+\d[\d_.:T-]*+")  # possessive: one pass over a name
 
 
 def unignored(folder: str, names: list[str]) -> list[str]:
