@@ -200,14 +200,16 @@ def test_pieces_read_as_the_whole_string_reads(value: str, piece: int) -> None:
 
 
 def _grammar_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    from omegaconf import grammar_parser  # imported by trackcheck only when a string needs it
+
     read: list[str] = []
-    parse = interpolation.grammar_parser.parse
+    parse = grammar_parser.parse
 
     def counting(value: str, *args: object, **kwargs: object) -> object:
         read.append(value)
         return parse(value, *args, **kwargs)
 
-    monkeypatch.setattr(interpolation.grammar_parser, "parse", counting)
+    monkeypatch.setattr(grammar_parser, "parse", counting)
     return read
 
 
