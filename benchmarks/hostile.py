@@ -100,7 +100,8 @@ SHAPES: dict[str, tuple[str, Callable[[int], str], str]] = {
                                              f" postgresql://u:{_PASSWORD}@db/{i}\n"),
                     "1.2 MB of YAML that does not parse (read for tokens line by line)"),
     "oversized": ("config/big.yaml",
-                  lambda s: _lines(30_000 * s, lambda i: f"k{i}: {'x' * 150} {_TOKEN}\n"),
+                  lambda s: _lines(30_000 * s, lambda i: f"k{i}: {'x' * 190} "
+                                                         f"{_TOKEN if i % 997 == 0 else ''}\n"),
                   "6 MB of YAML past max_file_bytes (5 MB): TC004, read for tokens"),
 }
 _FLOOR = {  # what the file costs its parser alone, for the shapes a parser reads whole
