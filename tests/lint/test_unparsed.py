@@ -31,7 +31,7 @@ def _reference(text: str) -> list[tuple[int, int, str]]:
     return out
 
 
-LINES = st.lists(st.one_of(st.text("ab@\n", max_size=20),
+LINES = st.lists(st.one_of(st.text("abb@\n\n", max_size=20),
                            st.integers(1, 3 * WINDOW).map(lambda n: "x" * n)),
                  max_size=6).map("".join)
 
@@ -43,6 +43,11 @@ def test_windows_are_the_same_however_the_text_comes_in_chunks(text: str,
     bounds = sorted({c % (len(text) + 1) for c in cuts} | {0, len(text)})
     chunks = [text[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
     assert list(windows(chunks)) == list(windows([text])) == _reference(text)
+    # chunks without a candidate are skipped unread: the same candidates, the same places
+    def wanted(t: str) -> bool:
+        return "@" in t
+    assert [w for w in windows(chunks, wanted) if wanted(w[2])] == [
+        w for w in _reference(text) if wanted(w[2])]
 
 
 @settings(max_examples=150, deadline=None)

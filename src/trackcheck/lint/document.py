@@ -251,7 +251,7 @@ _MERGE = "tag:yaml.org,2002:merge"
 _OVER_BUDGET = "alias/anchor expansion bomb: the document expands past the node budget (max_nodes)"
 
 
-_MAX_KEY = 512  # characters of a key path kept per node
+_MAX_KEY = 256  # characters of a key path kept per node
 
 
 def _capped(key: str) -> str:
@@ -260,7 +260,7 @@ def _capped(key: str) -> str:
     otherwise cost their length once per node below them: quadratic in the file."""
     if len(key) <= _MAX_KEY:
         return key
-    return key[:128] + "…" + key[len(key) - (_MAX_KEY - 129):]
+    return key[:64] + "…" + key[len(key) - (_MAX_KEY - 65):]
 
 
 def _join(parent: str, seg: str | int) -> str:

@@ -16,7 +16,7 @@ import hashlib
 import os
 import re
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from trackcheck.lint.document import Document, Node
@@ -46,8 +46,9 @@ class Unparsed:
         a few thousand at a time."""
         nodes: list[Node] = []
         held = 0
-        for line, column, part in windows(self._chunks()):
-            if self.every_line or "@" in part or _TOKEN_HINT.search(part):
+        wanted = None if self.every_line else _candidate
+        for line, column, part in windows(self._chunks(), wanted):
+            if wanted is None or wanted(part):
                 nodes.append(Node("scalar", "", "", "", line, column, value=part))
                 held += len(part)
                 if len(nodes) >= _PART or held >= _CHUNK:
@@ -93,15 +94,27 @@ def open_regular(path: Path) -> int | None:
     return None
 
 
-def windows(chunks: Iterable[str]) -> Iterator[tuple[int, int, str]]:
+def _candidate(text: str) -> bool:
+    return "@" in text or _TOKEN_HINT.search(text) is not None
+
+
+def windows(chunks: Iterable[str],
+            wanted: Callable[[str], bool] | None = None) -> Iterator[tuple[int, int, str]]:
     """Every line of a text given in chunks as (line, column, text), both 1-based: a line up to
     ``WINDOW`` characters whole, a longer one in windows of ``WINDOW`` starting every
     ``WINDOW - OVERLAP`` characters. A long line is never held whole, only what its next windows
-    need."""
+    need. With ``wanted``, the lines that lie whole in a chunk ``wanted`` refuses are skipped
+    unread (most of a large file: its chunk is searched once, in C)."""
     step = WINDOW - OVERLAP
     line, offset, carry = 1, 0, ""  # carry: the current line from column ``offset`` (0-based)
     for chunk in chunks:
         start = 0
+        if wanted is not None and not wanted(chunk) and (first := chunk.find("\n")) >= 0:
+            carry += chunk[:first]  # the line carried in ends here; those after it hold nothing
+            yield from _last_windows(line, offset, carry)
+            last = chunk.rfind("\n")
+            line, offset, carry = line + 1 + chunk.count("\n", first + 1, last + 1), 0, ""
+            start = last + 1
         while True:
             end = chunk.find("\n", start)
             if end < 0:
