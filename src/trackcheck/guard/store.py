@@ -13,10 +13,11 @@ import contextlib
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, TypeVar
 
 from mlflow.exceptions import MlflowException
-from mlflow.protos.databricks_pb2 import PERMISSION_DENIED, RESOURCE_DOES_NOT_EXIST
+from mlflow.protos.databricks_pb2 import PERMISSION_DENIED
 
 from trackcheck.audit.mlflow_source import model_record, run_record, version_record
 from trackcheck.audit.records import RegistrySnapshot
@@ -162,7 +163,7 @@ class Guard:
                 return perform()
             if change.action == "create_version":
                 numbers = [v.version for v in before.versions]
-                change = _replace(change, version=max(numbers, default=0) + 1)
+                change = replace(change, version=max(numbers, default=0) + 1)
             after = apply(change, before)
             self.add_runs(before, after)
             verdict = judge(Write(change, before, after, actor, self.ledger), self.policy)
@@ -233,12 +234,6 @@ class Guard:
                 if not token:
                     break
             return self.ledger.adopt(found, actor="trackcheck-guard")
-
-
-def _replace(change: Change, **kw: Any) -> Change:
-    from dataclasses import replace
-
-    return replace(change, **kw)
 
 
 def _int(value: Any) -> int | None:
@@ -383,5 +378,4 @@ def install(store: Any, guard: Guard) -> Any:
     return store
 
 
-__all__ = ["NOT_JUDGED", "WRITES", "Guard", "GuardedStore", "Refused", "install",
-           "RESOURCE_DOES_NOT_EXIST"]
+__all__ = ["NOT_JUDGED", "WRITES", "Guard", "GuardedStore", "Refused", "install"]
