@@ -363,7 +363,7 @@ def _in_process(root: Path, rels: list[str], files: list[Path], repeat: int,
 
     from trackcheck.engine import Selection
     from trackcheck.lint.discover import discover
-    from trackcheck.lint.interpolation import analyse
+    from trackcheck.lint.interpolation import _cached
     from trackcheck.lint.runner import lint
     from trackcheck.policy import load_policy
 
@@ -373,7 +373,7 @@ def _in_process(root: Path, rels: list[str], files: list[Path], repeat: int,
         policy = load_policy()[0]
 
         def in_process() -> None:
-            analyse.cache_clear()
+            _cached.cache_clear()
             found = discover(rels, policy, root)
             lint(found.targets, found.policy, Selection())
 
