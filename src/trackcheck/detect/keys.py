@@ -105,7 +105,7 @@ def _glob(words: tuple[str, ...], pat: tuple[str, ...]) -> bool:
 
 
 @lru_cache(maxsize=64)
-def _last_words(patterns: tuple[str, ...]) -> tuple[str, ...] | None:
+def uri_key_ends(patterns: tuple[str, ...]) -> tuple[str, ...] | None:
     """The last word of every entry (``uri``, ``url``), or None when one ends in a wildcard."""
     ends = []
     for pattern in patterns:
@@ -122,7 +122,7 @@ def is_uri_key(path: str, patterns: tuple[str, ...]) -> bool:
     """True if a key path ends in a tracking/registry URI key: an entry's segments (split on
     ``.``) match the path's last segments word for word. A key written with dots reads as the
     nested keys it spells (``mlflow.tracking_uri:``); list indexes do not count."""
-    ends = _last_words(patterns)
+    ends = uri_key_ends(patterns)
     if ends is not None:  # the cheap test first: the key must end in an entry's last word
         last = _INDEX.sub("", path).rstrip(".").lower()
         if not last.endswith(ends):

@@ -71,7 +71,7 @@ def _find_sites(doc: Document, ctx: LintContext) -> Iterator[AliasSite]:
     if not doc.hydra:
         return
     for node in doc.nodes:
-        if node.is_string:
+        if node.is_string and ":/" in node.value:  # a models:/ or runs:/ URI, read when present
             for uri in uri_refs(node.value):
                 parsed = parse_model_uri(uri)
                 alias = parsed["alias"] if parsed else None

@@ -25,6 +25,8 @@ COMMAND_KEYS = frozenset({"run", "script", "before_script", "after_script", "com
                           "entrypoint", "cmd"})
 ENV_LIST_KEYS = frozenset({"environment", "env"})  # ``- KEY=value`` items (compose)
 _OVERRIDE_LISTS = ("hydra.overrides.task", "hydra.overrides.hydra")
+_OVERRIDE_ENDS = tuple(k.rsplit(".", 1)[-1] for k in _OVERRIDE_LISTS)
+_OWNERS = COMMAND_KEYS | ENV_LIST_KEYS
 _ASSIGN = re.compile(r"^(?P<prefix>\+\+|\+|~|--?)?(?P<key>[A-Za-z_][\w.\-@]*)=(?P<value>.*)$", re.S)
 _OPTION = re.compile(r"^--(?P<key>[A-Za-z][\w\-.]*)$")
 # ``$VAR``, ``${VAR}``, ``$(cmd)``, ``$1``, GitHub ``${{ ... }}``, Hydra ``${oc.env:X}``, backticks
@@ -256,8 +258,13 @@ def _yaml(doc: Document) -> Iterator[Assignment]:
     cursor = [0, 0]
     overrides_file = PurePosixPath(doc.path).name == "overrides.yaml"
     for node in doc.strings():
+        owner = node.name or node.owner
+        # the key must end in an override list's last segment or be a command/env key (most
+        # strings are neither: their key path is not read)
+        if not (owner.endswith(_OVERRIDE_ENDS) or owner in _OWNERS
+                or (overrides_file and not node.name)):
+            continue
         parent = without_indexes(node.key)
-        owner = node.name or parent.rsplit(".", 1)[-1]
         if parent.endswith(_OVERRIDE_LISTS) or (overrides_file and parent == "" and not node.name):
             words = [[Word(node.value, node.line, node.column)]]  # one override per entry
         elif owner in ENV_LIST_KEYS and not node.name:

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 from itertools import chain
 
-from trackcheck.detect.keys import is_secret_list_key, is_uri_key
+from trackcheck.detect.keys import is_secret_list_key, is_uri_key, uri_key_ends
 from trackcheck.detect.tokens import KNOWN_TOKENS
 from trackcheck.lint.document import Document, Node
 from trackcheck.lint.interpolation import analyse
@@ -65,6 +65,7 @@ class LintContext:
         self._uri_keys = tuple(policy.uri_keys)
         self._uri_depth = max((k.count(".") + 1 for k in self._uri_keys), default=1)
         self._uri_memo: dict[str, bool] = {}
+        self._uri_names: dict[str, bool] = {}
         self._secret_memo: dict[str, bool] = {}
         self._token_memo: dict[str, tuple[str, str] | None] = {}
         self._extra_tokens = bool(policy.token_patterns)
@@ -81,6 +82,11 @@ class LintContext:
                 self._secret_memo[name] = found
         return found
 
+    def secret_names(self) -> dict[str, bool]:
+        """The key names judged by :meth:`secret_key` so far: a rule's loop reads a name's verdict
+        here before it calls (a tree asks about the same few hundred names)."""
+        return self._secret_memo
+
     def secret_list_key(self, name: str) -> bool:
         """A key whose list items are each a secret (``passwords``, ``api_keys``, ``tokens``)."""
         found = self._list_memo.get(name)
@@ -88,6 +94,20 @@ class LintContext:
             found = is_secret_list_key(name, *self._secret_sets)
             if len(self._list_memo) < _MEMO_MAX:
                 self._list_memo[name] = found
+        return found
+
+    def uri_name(self, name: str) -> bool:
+        """False when a key named ``name`` cannot be a tracking URI key, whatever its parents:
+        its path must end in an entry's last word (``uri``, ``url``). Memoised per name, it
+        spares :meth:`uri_key` the key path of almost every node."""
+        found = self._uri_names.get(name)
+        if found is None:
+            ends = uri_key_ends(self._uri_keys)
+            low = name.lower()
+            found = ends is None or not name or "[" in name or name.endswith(".") or any(
+                low.endswith(e) or len(low) < len(e) for e in ends)
+            if len(self._uri_names) < _MEMO_MAX:
+                self._uri_names[name] = found
         return found
 
     def uri_key(self, path: str) -> bool:

@@ -79,6 +79,9 @@ class Node:
     via_alias: bool = False  # reached through ``*alias``: its anchor already stands in ``nodes``
     anchor: tuple[int, int] | None = None  # an alias placed where it stands: its anchor's place
     _interp: Interpolation | None = field(default=None, repr=False)
+    # a list item's (it has no name): the key its list sits under, ``api_keys`` for
+    # ``api_keys[0]`` and ``api_keys[0][1]``; rules ask ``node.name or node.owner``
+    owner: str = ""
 
     @property
     def is_scalar(self) -> bool:
@@ -468,9 +471,11 @@ def _walk_plain(doc: Document, root: yaml.Node, prefix: str, max_depth: int,
         return node
 
     def walk(yn: yaml.Node, key: str, full: str, name: str, key_line: int | None,
-             key_column: int | None, depth: int) -> Node:
+             key_column: int | None, depth: int, owner: str = "") -> Node:
         if type(yn) is scalar or isinstance(yn, scalar):
-            return leaf(yn, key, full, name, key_line, key_column, depth)
+            node = leaf(yn, key, full, name, key_line, key_column, depth)
+            node.owner = owner
+            return node
         mark = yn.start_mark
         if depth > max_depth:
             raise _Budget(too_deep, mark.line + 1, mark.column + 1)
@@ -478,19 +483,24 @@ def _walk_plain(doc: Document, root: yaml.Node, prefix: str, max_depth: int,
         if budget[0] < 0:
             raise _Budget(_OVER_BUDGET, mark.line + 1)
         node = Node("scalar", key, full, name, mark.line + 1, mark.column + 1, key_line,
-                    key_column, "", tags.get(yn.tag, yn.tag), None, [])
+                    key_column, "", tags.get(yn.tag, yn.tag), None, [], owner=owner)
         append(node)
         children, depth = node.children, depth + 1
         items, yn.value = yn.value, ()  # each item let go once read (see build)
         if isinstance(yn, sequence):
             node.kind = "list"
             lists(node)
+            owner = name or node.owner
             for i, item in enumerate(items):
                 items[i] = None
                 k = _capped(f"{key}[{i}]")
                 f = _capped(f"{full}[{i}]") if prefix else k
-                children.append(leaf(item, k, f, "", None, None, depth) if type(item) is scalar
-                                else walk(item, k, f, "", None, None, depth))
+                if type(item) is scalar:
+                    child = leaf(item, k, f, "", None, None, depth)
+                    child.owner = owner
+                else:
+                    child = walk(item, k, f, "", None, None, depth, owner)
+                children.append(child)
             return node
         node.kind = "mapping"
         mappings(node)
@@ -523,7 +533,8 @@ def _walk_plain(doc: Document, root: yaml.Node, prefix: str, max_depth: int,
 
 def _walk(doc: Document, yn: yaml.Node, key: str, full: str, name: str, keymark: yaml.Mark | None,
           depth: int, max_depth: int, budget: list[int], active: set[int],
-          marks: _AliasMarks | None = None, inner: bool = False, listed: bool = True) -> Node:
+          marks: _AliasMarks | None = None, inner: bool = False, listed: bool = True,
+          owner: str = "") -> Node:
     line = yn.start_mark.line + 1
     if depth > max_depth:
         raise _Budget(f"excessive nesting: deeper than {max_depth} levels (max_depth)", line,
@@ -536,7 +547,7 @@ def _walk(doc: Document, yn: yaml.Node, key: str, full: str, name: str, keymark:
         column=yn.start_mark.column + 1, key_line=keymark.line + 1 if keymark else None,
         key_column=keymark.column + 1 if keymark else None,
         tag=_TAGS.get(yn.tag, yn.tag),
-        children=_LEAF if isinstance(yn, yaml.ScalarNode) else [],
+        children=_LEAF if isinstance(yn, yaml.ScalarNode) else [], owner=owner,
     )
     alias = id(yn) in doc_seen(doc) or (marks is not None and id(yn) in marks.keys)
     if id(yn) in doc_seen(doc):
@@ -560,9 +571,11 @@ def _walk(doc: Document, yn: yaml.Node, key: str, full: str, name: str, keymark:
     try:
         if isinstance(yn, yaml.SequenceNode):
             node.kind = "list"
+            owner = name or node.owner
             for i, item in enumerate(yn.value):
-                node.children.append(_walk(doc, item, _join(key, i), _join(full, i), "", None,
-                                           depth + 1, max_depth, budget, active, marks, inner))
+                child = _walk(doc, item, _join(key, i), _join(full, i), "", None, depth + 1,
+                              max_depth, budget, active, marks, inner, owner=owner)
+                node.children.append(child)
         elif isinstance(yn, yaml.MappingNode):
             node.kind = "mapping"
             seen: dict[str, int] = {}

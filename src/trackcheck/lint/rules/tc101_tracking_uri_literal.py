@@ -52,7 +52,8 @@ def check(doc: Document, ctx: LintContext) -> Iterator[Hit]:
     if ctx.deploy_file(doc):
         return
     for node in ctx.keyed_scalars(doc):
-        if not node.is_scalar or not ctx.uri_key(node.full_key) or ctx.placeholder(doc, node) \
+        if not ctx.uri_name(node.name) or not node.is_scalar or not ctx.uri_key(node.full_key) \
+                or ctx.placeholder(doc, node) \
                 or is_stand_in(node.value):
             continue
         if not doc.hydra and (

@@ -48,8 +48,12 @@ def check(doc: Document, ctx: LintContext) -> Iterator[Hit]:
     if not doc.hydra:
         return
     server_keys = {_norm(k) for k in ctx.policy.server_keys}
+    names: dict[str, bool] = {}  # a file repeats its key names
     for node in doc.scalars():
-        if _norm(node.name) not in server_keys:
+        hit = names.get(node.name)
+        if hit is None:
+            hit = names[node.name] = _norm(node.name) in server_keys
+        if not hit:
             continue
         if node.is_empty or (node.is_string and node.value.strip() in ("", "???")):
             continue

@@ -60,9 +60,12 @@ def check(doc: Document, ctx: LintContext) -> Iterator[Hit]:
     for node in doc.scalars():
         # the cheap test first: most values hold no token, and then need no parsing; a value
         # with env lookups is read as OmegaConf joins it (an empty default can split a token)
-        joined = doc.hydra and "oc.env" in node.value
+        value = node.value
+        if len(value) < 16:  # shorter than any token format (ctx.token's floor)
+            continue
+        joined = doc.hydra and "oc.env" in value
         found = ctx.token(ctx.outside_env_defaults(doc, node)) \
-            if joined or ctx.token(node.value) else None
+            if joined or ctx.token(value) else None
         if found is not None:
             kind, text = found
             # the token is what is hashed and scrubbed; a key block is the whole value

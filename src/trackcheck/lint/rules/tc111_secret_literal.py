@@ -49,7 +49,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from trackcheck.detect.keys import is_stand_in, without_indexes
+from trackcheck.detect.keys import is_stand_in
 from trackcheck.detect.uris import credential_in_uri, uri_kind
 from trackcheck.findings import Severity
 from trackcheck.lint import codestrings
@@ -61,17 +61,12 @@ from trackcheck.rule import Hit, Rule
 _AUTH_SCHEME = re.compile(r"\b(?:bearer|basic|token|digest)\b|[\W_]", re.I)
 
 
-def _name(node: Node) -> str:
-    """The key a value sits under; a list item takes its list's key (``api_keys[0]``)."""
-    return node.name or without_indexes(node.key).rsplit(".", 1)[-1]
-
-
 def _secret(node: Node, ctx: LintContext) -> bool:
-    """Under a secret-like key, or an item of a list of secrets (``api_keys: [...]``)."""
+    """Under a secret-like key, or an item of a list of secrets (``api_keys: [...]``); a list
+    item takes its list's key (``api_keys[0]``)."""
     if node.name:
         return ctx.secret_key(node.name)
-    name = _name(node)
-    return ctx.secret_key(name) or ctx.secret_list_key(name)
+    return ctx.secret_key(node.owner) or ctx.secret_list_key(node.owner)
 
 
 def _literal(doc: Document, node: Node, ctx: LintContext) -> bool:
@@ -117,8 +112,10 @@ def check(doc: Document, ctx: LintContext) -> Iterator[Hit]:
     if doc.kind in codestrings.KINDS:
         yield from _in_code(doc, ctx)
         return
+    secret = ctx.secret_names()  # the question per key name, asked once: names repeat
     for node in ctx.keyed_scalars(doc):
-        if not _secret(node, ctx) or not _literal(doc, node, ctx):
+        known = secret.get(node.name) if node.name else None
+        if known is False or not (known or _secret(node, ctx)) or not _literal(doc, node, ctx):
             continue
         rest = ctx.outside_env_defaults(doc, node)
         if ctx.token(rest) is not None or credential_in_uri(rest) is not None:

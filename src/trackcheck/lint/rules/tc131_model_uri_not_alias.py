@@ -64,6 +64,8 @@ def check(doc: Document, ctx: LintContext) -> Iterator[Hit]:
     if not doc.hydra:
         return
     for node in doc.strings():
+        if ":/" not in node.value:  # no models:/ or runs:/ URI: most strings
+            continue
         for uri in uri_refs(node.value):
             problem = _problem(uri, deploy_scope(doc, ctx, node), ctx.policy.aliases.stage_to_alias)
             if problem:

@@ -52,11 +52,11 @@ STAGES = frozenset({"production", "staging", "archived", "none"})
 TRANSITION_KEYS = frozenset({"transition_stage", "stage_transition",
                              "transition_model_version_stage", "archive_existing_versions"})
 REGISTRY_PREFIXES = ("model_", "registry_", "version_", "registered_")
+_NAME_ENDS = ("stage", *TRANSITION_KEYS)  # every name the rule reads ends in one of these
 
 
 def _stage_key(ctx: LintContext, node: Node) -> bool:
-    if node.name != "stage" and not node.name.endswith("_stage"):
-        return False
+    """``stage`` or ``*_stage`` (checked by the caller) in registry context."""
     return node.name.startswith(REGISTRY_PREFIXES) or registry_context(ctx, node.full_key)
 
 
@@ -67,12 +67,16 @@ def check(doc: Document, ctx: LintContext) -> Iterator[Hit]:
         return
     to_alias = {k.lower(): v for k, v in ctx.policy.aliases.stage_to_alias.items()}
     for node in doc.scalars():
-        if node.name in TRANSITION_KEYS:
+        name = node.name
+        if not name.endswith(_NAME_ENDS):  # most keys: neither a stage nor a transition key
+            continue
+        if name in TRANSITION_KEYS:
             if not (node.is_empty or node.value.strip() == "???"):
                 yield ctx.hit(doc, node, f"stage transition setting '{node.key}': stages are "
                               "deprecated since MLflow 2.9; promote by moving an alias, outside "
                               "training")
-        elif _stage_key(ctx, node) and literal(doc, ctx, node) and node.value.lower() in STAGES:
+        elif (name == "stage" or name.endswith("_stage")) and _stage_key(ctx, node) \
+                and literal(doc, ctx, node) and node.value.lower() in STAGES:
             alias = to_alias.get(node.value.lower())
             instead = f"use the alias '{alias}'" if alias else "remove it; versions carry aliases"
             yield ctx.hit(doc, node, f"registry stage '{node.value}' in '{node.key}': stages are "
