@@ -71,15 +71,17 @@ def _find_sites(doc: Document, ctx: LintContext) -> Iterator[AliasSite]:
     if not doc.hydra:
         return
     for node in doc.nodes:
-        if node.is_string and ":/" in node.value:  # a models:/ or runs:/ URI, read when present
-            for uri in uri_refs(node.value):
-                parsed = parse_model_uri(uri)
-                alias = parsed["alias"] if parsed else None
-                if alias is not None and "${" not in alias:
-                    yield AliasSite(node, alias, "model URI", False)
-        if node.name == INTENT_KEY and literal(doc, ctx, node):
-            yield AliasSite(node, node.value, "lifecycle intent", True)
-        if node.kind == "mapping" and (registry_context(ctx, node.full_key)
+        kind = node.kind
+        if kind == "scalar":
+            if node.tag == "str" and ":/" in node.value:  # a models:/ or runs:/ URI
+                for uri in uri_refs(node.value):
+                    parsed = parse_model_uri(uri)
+                    alias = parsed["alias"] if parsed else None
+                    if alias is not None and "${" not in alias:
+                        yield AliasSite(node, alias, "model URI", False)
+            if node.name == INTENT_KEY and literal(doc, ctx, node):
+                yield AliasSite(node, node.value, "lifecycle intent", True)
+        elif kind == "mapping" and (registry_context(ctx, node.full_key)
                                        or any(c.name in MODEL_NAME_KEYS for c in node.children)):
             register = _SEGMENT.split(node.full_key)[-1] == "register"
             for child in node.children:

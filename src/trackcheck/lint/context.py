@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from itertools import chain
 
 from trackcheck.detect.keys import is_secret_list_key, is_uri_key, uri_key_ends
@@ -59,56 +59,69 @@ def deploy_shape(doc: Document) -> bool:
     return False
 
 
+class Memo(dict[str, bool]):
+    """A question's answers by key name: a known name is one dict lookup (``memo[name]``), an
+    unknown one is decided and kept (up to a bound: hostile files have endless names)."""
+
+    def __init__(self, decide: Callable[[str], bool]):
+        super().__init__()
+        self.decide = decide
+
+    def __missing__(self, name: str) -> bool:
+        found = self.decide(name)
+        if len(self) < _MEMO_MAX:
+            self[name] = found
+        return found
+
+
 class LintContext:
     def __init__(self, policy: Policy):
         self.policy = policy
         self._uri_keys = tuple(policy.uri_keys)
         self._uri_depth = max((k.count(".") + 1 for k in self._uri_keys), default=1)
         self._uri_memo: dict[str, bool] = {}
-        self._uri_names: dict[str, bool] = {}
-        self._secret_memo: dict[str, bool] = {}
+        # the secret questions per key name, for the run (rules' loops index them directly)
+        self.secret_names = Memo(policy.is_secret_key)
+        self.secret_items = Memo(lambda owner: self.secret_names[owner] or self._list_memo[owner])
         self._token_memo: dict[str, tuple[str, str] | None] = {}
         self._extra_tokens = bool(policy.token_patterns)
         self._secret_sets = (frozenset(w.lower() for w in policy.secret_key_words),
                              frozenset(policy.secret_key_names), frozenset(policy.not_secret_keys))
-        self._list_memo: dict[str, bool] = {}
+        self._list_memo = Memo(lambda name: is_secret_list_key(name, *self._secret_sets))
         self._env: tuple[Document, list[Node]] | None = None
+        self._memos: dict[str, Memo] = {}
+        blocks = policy.run_tags.blocks
+        self._tag_blocks = (frozenset(blocks), tuple("." + b for b in blocks))
 
-    def secret_key(self, name: str) -> bool:
-        found = self._secret_memo.get(name)
+    def memo(self, question: str, decide: Callable[[str], bool]) -> Memo:
+        """``decide`` memoised for the run (one policy) under ``question``: a rule asks
+        ``memo[name]`` per node, a tree repeats its key names file after file."""
+        found = self._memos.get(question)
         if found is None:
-            found = self.policy.is_secret_key(name)
-            if len(self._secret_memo) < _MEMO_MAX:
-                self._secret_memo[name] = found
+            found = self._memos[question] = Memo(decide)
         return found
 
-    def secret_names(self) -> dict[str, bool]:
-        """The key names judged by :meth:`secret_key` so far: a rule's loop reads a name's verdict
-        here before it calls (a tree asks about the same few hundred names)."""
-        return self._secret_memo
+    def secret_key(self, name: str) -> bool:
+        """A key named like a secret (the policy's test, asked once per name)."""
+        return self.secret_names[name]
 
     def secret_list_key(self, name: str) -> bool:
         """A key whose list items are each a secret (``passwords``, ``api_keys``, ``tokens``)."""
-        found = self._list_memo.get(name)
-        if found is None:
-            found = is_secret_list_key(name, *self._secret_sets)
-            if len(self._list_memo) < _MEMO_MAX:
-                self._list_memo[name] = found
-        return found
+        return self._list_memo[name]
+
+    def secret_item(self, owner: str) -> bool:
+        """An item of a list under ``owner`` is a secret: a secret-like key (``passwords``) or
+        a list of secrets (``api_keys``)."""
+        return self.secret_items[owner]
 
     def uri_name(self, name: str) -> bool:
         """False when a key named ``name`` cannot be a tracking URI key, whatever its parents:
-        its path must end in an entry's last word (``uri``, ``url``). Memoised per name, it
-        spares :meth:`uri_key` the key path of almost every node."""
-        found = self._uri_names.get(name)
-        if found is None:
-            ends = uri_key_ends(self._uri_keys)
-            low = name.lower()
-            found = ends is None or not name or "[" in name or name.endswith(".") or any(
-                low.endswith(e) or len(low) < len(e) for e in ends)
-            if len(self._uri_names) < _MEMO_MAX:
-                self._uri_names[name] = found
-        return found
+        its path must end in an entry's last word (``uri``, ``url``). Asked per name (a
+        :meth:`memo`), it spares :meth:`uri_key` the key path of almost every node."""
+        ends = uri_key_ends(self._uri_keys)
+        low = name.lower()
+        return ends is None or not name or "[" in name or name.endswith(".") or any(
+            low.endswith(e) or len(low) < len(e) for e in ends)
 
     def uri_key(self, path: str) -> bool:
         """A key path (or a bare key, an env variable) that ends in a tracking/registry URI key
@@ -186,10 +199,8 @@ class LintContext:
 
     def run_tag_block(self, node: Node) -> bool:
         """A mapping that holds run tags (``mlflow.tags`` by default, package-qualified)."""
-        return node.kind == "mapping" and any(
-            node.full_key == b or node.full_key.endswith("." + b)
-            for b in self.policy.run_tags.blocks
-        )
+        names, ends = self._tag_blocks
+        return node.kind == "mapping" and (node.full_key in names or node.full_key.endswith(ends))
 
     def mlflow_blocks(self, doc: Document) -> Iterator[Node]:
         """Mappings of the mlflow config group in Hydra config: the root of a

@@ -197,17 +197,22 @@ def discover(args: list[str], policy: Policy, cwd: Path) -> Discovery:
     explicit: set[str] = set()
     searched: list[str] = []
     dirs_given = not args
+    # the files pre-commit passes are relative to the working directory: their relative path is
+    # their normal form, without pathlib and two system calls each
+    here = os.sep == "/" and os.path.abspath(".") == os.path.abspath(cwd)
     for arg in args or ["."]:
         p = Path(arg)
-        if not os.path.lexists(p):
-            raise UsageError(f"{arg}: no such file or directory")
-        if p.is_dir() and not p.is_symlink():
+        try:
+            mode = os.lstat(p).st_mode
+        except (OSError, ValueError):  # ValueError: a NUL in the name
+            raise UsageError(f"{arg}: no such file or directory") from None
+        if stat.S_ISDIR(mode):  # a directory itself, not a link to one
             dirs_given = True
             files, how = _expand(p, cwd)
             searched.append(f"{how} under {rel_posix(p, cwd) if args else '.'}")
             listed += files
         else:
-            rel = rel_posix(p, cwd)
+            rel = os.path.normpath(arg) if here and not os.path.isabs(arg) else rel_posix(p, cwd)
             explicit.add(rel)
             listed.append((p, rel))
     found = roots_mod.find(policy.config_roots, (r for _, r in listed), cwd, scan_code=dirs_given)

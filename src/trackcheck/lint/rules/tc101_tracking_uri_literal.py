@@ -51,9 +51,11 @@ _SUBSTITUTION = re.compile(r"\$\{\{[^{}]*\}\}|\$\{[A-Za-z_]\w*\}|\$[A-Za-z_]\w*"
 def check(doc: Document, ctx: LintContext) -> Iterator[Hit]:
     if ctx.deploy_file(doc):
         return
+    # most names cannot end a URI key: their paths are not read
+    uri_name = ctx.memo("uri name", ctx.uri_name)
     for node in ctx.keyed_scalars(doc):
-        if not ctx.uri_name(node.name) or not node.is_scalar or not ctx.uri_key(node.full_key) \
-                or ctx.placeholder(doc, node) \
+        if not uri_name[node.name or node.owner] or not node.is_scalar \
+                or not ctx.uri_key(node.full_key) or ctx.placeholder(doc, node) \
                 or is_stand_in(node.value):
             continue
         if not doc.hydra and (

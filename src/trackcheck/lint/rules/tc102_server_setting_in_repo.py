@@ -44,16 +44,16 @@ def _norm(name: str) -> str:
     return name.lower().replace("-", "_")
 
 
+def _server_keys(ctx: LintContext) -> set[str]:
+    return {_norm(k) for k in ctx.policy.server_keys}
+
+
 def check(doc: Document, ctx: LintContext) -> Iterator[Hit]:
     if not doc.hydra:
         return
-    server_keys = {_norm(k) for k in ctx.policy.server_keys}
-    names: dict[str, bool] = {}  # a file repeats its key names
+    server_key = ctx.memo("server key", lambda name: _norm(name) in _server_keys(ctx))
     for node in doc.scalars():
-        hit = names.get(node.name)
-        if hit is None:
-            hit = names[node.name] = _norm(node.name) in server_keys
-        if not hit:
+        if not server_key[node.name]:
             continue
         if node.is_empty or (node.is_string and node.value.strip() in ("", "???")):
             continue

@@ -61,14 +61,6 @@ from trackcheck.rule import Hit, Rule
 _AUTH_SCHEME = re.compile(r"\b(?:bearer|basic|token|digest)\b|[\W_]", re.I)
 
 
-def _secret(node: Node, ctx: LintContext) -> bool:
-    """Under a secret-like key, or an item of a list of secrets (``api_keys: [...]``); a list
-    item takes its list's key (``api_keys[0]``)."""
-    if node.name:
-        return ctx.secret_key(node.name)
-    return ctx.secret_key(node.owner) or ctx.secret_list_key(node.owner)
-
-
 def _literal(doc: Document, node: Node, ctx: LintContext) -> bool:
     v = node.value.strip()
     if node.tag == "bool" or v.lower() in ("true", "false") or uri_kind(v) == "path":
@@ -112,10 +104,12 @@ def check(doc: Document, ctx: LintContext) -> Iterator[Hit]:
     if doc.kind in codestrings.KINDS:
         yield from _in_code(doc, ctx)
         return
-    secret = ctx.secret_names()  # the question per key name, asked once: names repeat
+    # under a secret-like key, or an item of a list of secrets (``api_keys[0]``): asked once
+    # per key name, a tree repeats its names
+    secret, items = ctx.secret_names, ctx.secret_items
     for node in ctx.keyed_scalars(doc):
-        known = secret.get(node.name) if node.name else None
-        if known is False or not (known or _secret(node, ctx)) or not _literal(doc, node, ctx):
+        if not (secret[node.name] if node.name else items[node.owner]) \
+                or not _literal(doc, node, ctx):
             continue
         rest = ctx.outside_env_defaults(doc, node)
         if ctx.token(rest) is not None or credential_in_uri(rest) is not None:
