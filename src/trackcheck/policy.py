@@ -1,10 +1,11 @@
 """The policy: a team's conventions as frozen dataclasses, validated by pydantic when read from a
-file; its discovery, ``extends`` and errors."""
+file; its discovery, ``extends``, errors, and a cache of the files already validated."""
 
 from __future__ import annotations
 
 import dataclasses
 import fnmatch
+import hashlib
 import os
 import pkgutil
 import re
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import yaml
 
+from trackcheck import __version__, codes
 from trackcheck.codes import unknown_code
 from trackcheck.detect.keys import is_secret_key
 from trackcheck.detect.tokens import find_token
@@ -628,8 +630,14 @@ def load_policy(path: str | Path | None = None, cwd: Path | None = None) -> tupl
         raise
     data = _merged(layers)
     data.pop("extends", None)
+    key = _cache_key(layers)
+    if key is not None and _cached(key):
+        return _build(data), ref
     _validate_layers(layers)
-    return _validated(data, ref), ref
+    policy = _validated(data, ref)
+    if key is not None and _builds_alike(data, policy):
+        _remember(key)
+    return policy, ref
 
 
 def _builtin_policy(name: str) -> Policy:
@@ -687,6 +695,72 @@ def _fits(arm: Any, value: Any) -> bool:
     if isinstance(kind, type) and issubclass(kind, Enum):
         return isinstance(value, str)
     return isinstance(kind, type) and isinstance(value, kind)
+
+
+def _builds_alike(data: dict[str, Any], policy: Policy) -> bool:
+    """Whether the fast build of ``data`` is the validated ``policy``, value types included. A
+    file that leans on validation's conversions (``max_depth: '50'``) is validated every run."""
+    try:
+        return repr(_build(data)) == repr(policy)
+    except (TypeError, ValueError, KeyError, AttributeError):
+        return False
+
+
+# --- the cache of policy files validated before -------------------------------------------
+def _cache_key(layers: list[_Layer]) -> str | None:
+    """What a validation depends on: this trackcheck (its version, and the files that define the
+    schema and the rule codes, for a copy edited in place) and every layer's origin and text,
+    in order. None when those files cannot be found (no cache then)."""
+    try:
+        stamps = [f"{st.st_size}:{st.st_mtime_ns}"
+                  for st in (os.stat(__file__), os.stat(codes.__file__ or ""))]
+    except OSError:
+        return None
+    h = hashlib.sha256()
+    texts = (part for layer in layers for part in (layer.origin, layer.text))
+    for part in (__version__, *stamps, *texts):
+        raw = part.encode("utf-8", "surrogatepass")
+        h.update(len(raw).to_bytes(8, "big") + raw)
+    return h.hexdigest()
+
+
+def _cache_dir() -> Path | None:
+    """``$TRACKCHECK_CACHE_DIR``, else ``$XDG_CACHE_HOME/trackcheck``, else
+    ``~/.cache/trackcheck``."""
+    given = os.environ.get("TRACKCHECK_CACHE_DIR")
+    if given:
+        return Path(given)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    if xdg and os.path.isabs(xdg):
+        return Path(xdg) / "trackcheck"
+    try:
+        return Path.home() / ".cache" / "trackcheck"
+    except RuntimeError:  # no home directory to be found
+        return None
+
+
+def _cached(key: str) -> bool:
+    where = _cache_dir()
+    return where is not None and os.path.isfile(where / f"policy-{key}")  # False on any OSError
+
+
+def _remember(key: str) -> None:
+    """Marks a validated policy: an empty file named by its key, appearing whole or not at all. A
+    cache that cannot be written (a read-only home, CI) is no error: the next run validates."""
+    where = _cache_dir()
+    if where is None:
+        return
+    tmp = where / f".policy-{key}.{os.getpid()}.tmp"
+    try:
+        where.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "x", encoding="utf-8"):
+            pass
+        os.replace(tmp, where / f"policy-{key}")
+    except OSError:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
 
 
 def _pyproject_policy(cwd: Path) -> str | None:
