@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -53,7 +54,7 @@ def composed(policy, repeat: int) -> tuple[list[float], list[tuple[str, float]],
     from trackcheck.policy import Entrypoint
 
     # a bare --compose composes the config as committed; the sweep is what a policy asks for
-    policy = policy.model_copy(update={"entrypoints": [Entrypoint(config="config", sweep="all")]})
+    policy = replace(policy, entrypoints=[Entrypoint(config="config", sweep="all")])
     each: list[tuple[str, float]] = []
     original = compositions._one
 
@@ -173,8 +174,8 @@ def sweep(spec: str, repeat: int) -> int:
         finally:
             each.append((time.process_time() - c0, time.perf_counter() - t0))
 
-    policy = load_policy("default")[0].model_copy(
-        update={"entrypoints": [Entrypoint(config="config", config_dir="config", sweep="all")]})
+    policy = replace(load_policy("default")[0],
+                     entrypoints=[Entrypoint(config="config", config_dir="config", sweep="all")])
     was, cwd = compose.CACHE_LOADS, os.getcwd()
     per: dict[bool, list[tuple[float, float]]] = {False: [], True: []}
     counts: dict[bool, tuple[int, int, int, int]] = {}

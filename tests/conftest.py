@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import os
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -15,6 +17,31 @@ from trackcheck.lint.runner import lint
 from trackcheck.policy import Policy, load_policy
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_policy_cache(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """Where processes that session fixtures start (a server with the guard) cache validated
+    policies: never the real ``~/.cache/trackcheck``."""
+    before = os.environ.get("TRACKCHECK_CACHE_DIR")
+    os.environ["TRACKCHECK_CACHE_DIR"] = str(tmp_path_factory.mktemp("policy-cache"))
+    yield
+    if before is None:
+        os.environ.pop("TRACKCHECK_CACHE_DIR", None)
+    else:
+        os.environ["TRACKCHECK_CACHE_DIR"] = before
+
+
+@pytest.fixture(autouse=True)
+def policy_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test's own cache of validated policies, created when first written and inherited by
+    the processes the test starts: no test sees a policy another one validated."""
+    where = tmp_path_factory.getbasetemp() / "policy-caches" / str(next(_CACHES))
+    monkeypatch.setenv("TRACKCHECK_CACHE_DIR", str(where))
+    return where
+
+
+_CACHES = itertools.count()
 
 
 @pytest.fixture(scope="session")

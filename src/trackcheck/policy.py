@@ -1,33 +1,34 @@
-"""The policy: a pydantic model of a team's conventions, its discovery, ``extends`` and errors."""
+"""The policy: a team's conventions as frozen dataclasses, validated by pydantic when read from a
+file; its discovery, ``extends``, errors, and a cache of the files already validated."""
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
+import hashlib
 import os
 import pkgutil
 import re
 import sys
+import types
 import typing
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from enum import Enum
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import yaml
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
 
+from trackcheck import __version__, codes
 from trackcheck.codes import unknown_code
 from trackcheck.detect.keys import is_secret_key
 from trackcheck.detect.tokens import find_token
 from trackcheck.findings import Severity
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 DEFAULT_POLICY_PATH = Path("policies") / "trackcheck.yaml"
 BUILTIN_NAMES = ("default", "strict")
@@ -39,90 +40,119 @@ class PolicyError(Exception):
     """An invalid or unreadable policy file; the CLI turns it into exit 2."""
 
 
-class _Model(BaseModel):
-    # the validators are built when a policy file is first validated, not at import: a run on
-    # the built-in policy never builds them (``_construct``)
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+class _Section:
+    # pydantic's configuration of every section: an unknown key is an error. A plain dict, so
+    # defining the schema imports nothing of pydantic: a run whose policy needs no validation
+    # (the built-in one, a file validated before) never loads it (~0.1 s of start-up)
+    __pydantic_config__ = {"extra": "forbid"}
 
 
-class AliasPolicy(_Model):
-    allowed: list[str] = Field(default_factory=list)
-    exclusive: list[list[str]] = Field(default_factory=list)
-    training_may_declare: list[str] = Field(default_factory=list)
-    live: list[str] = Field(default_factory=list)
-    stage_to_alias: dict[str, str] = Field(default_factory=dict)
+class _Check:
+    """``Annotated`` metadata that pydantic applies when it validates a policy file: bounds
+    (``gt``, ``le``, ``min_length``, as ``Field`` sets them) and a check that raises ValueError.
+    pydantic finds it by its hook; nothing else reads it."""
+
+    __slots__ = ("after", "bounds")
+
+    def __init__(self, after: Callable[[Any], Any] | None = None, **bounds: Any) -> None:
+        self.after, self.bounds = after, bounds
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
+        schema = {**handler(source), **self.bounds}
+        if self.after is None:
+            return schema
+        from pydantic_core import core_schema
+
+        return core_schema.no_info_after_validator_function(self.after, schema)
+
+
+@dataclass(frozen=True)
+class AliasPolicy(_Section):
+    allowed: list[str] = field(default_factory=list)
+    exclusive: list[list[str]] = field(default_factory=list)
+    training_may_declare: list[str] = field(default_factory=list)
+    live: list[str] = field(default_factory=list)
+    stage_to_alias: dict[str, str] = field(default_factory=dict)
     case_sensitive: bool = True
     # aliases that mark a version as retired: never deployed (TC210)
-    retired: list[str] = Field(default_factory=list)
+    retired: list[str] = field(default_factory=list)
 
 
-class RunTagPolicy(_Model):
-    required: list[str] = Field(default_factory=list)
-    allowed: list[str] = Field(default_factory=list)
+@dataclass(frozen=True)
+class RunTagPolicy(_Section):
+    required: list[str] = field(default_factory=list)
+    allowed: list[str] = field(default_factory=list)
     # allowed values per tag key; a list of strings, or the word "bool"
-    values: dict[str, list[str] | Literal["bool"]] = Field(default_factory=dict)
+    values: dict[str, list[str] | Literal["bool"]] = field(default_factory=dict)
     # mapping keys that hold run tags (e.g. ``mlflow.tags``)
-    blocks: list[str] = Field(default_factory=list)
+    blocks: list[str] = field(default_factory=list)
 
 
-class NamingPolicy(_Model):
-    experiment_name: list[str] = Field(default_factory=list)
-    run_name: list[str] = Field(default_factory=list)
+@dataclass(frozen=True)
+class NamingPolicy(_Section):
+    experiment_name: list[str] = field(default_factory=list)
+    run_name: list[str] = field(default_factory=list)
 
 
-class MlflowSchema(_Model):
+@dataclass(frozen=True)
+class MlflowSchema(_Section):
     group: str = "mlflow"
-    keys: dict[str, str] = Field(default_factory=dict)
-    register_keys: dict[str, str] = Field(default_factory=dict)
+    keys: dict[str, str] = field(default_factory=dict)
+    register_keys: dict[str, str] = field(default_factory=dict)
     strict_schema: bool = False
 
 
-class LineagePolicy(_Model):
-    required_for: list[str] = Field(default_factory=list)
-    git_commit_tags: list[str] = Field(default_factory=list)
+@dataclass(frozen=True)
+class LineagePolicy(_Section):
+    required_for: list[str] = field(default_factory=list)
+    git_commit_tags: list[str] = field(default_factory=list)
     require_dataset_digest: bool = True
 
 
-class Entrypoint(_Model):
+@dataclass(frozen=True)
+class Entrypoint(_Section):
     """A training entrypoint that ``lint --compose`` composes with Hydra: a primary config, the
     override sets it is launched with, and the groups whose every option is composed in turn."""
 
-    config: str = Field(min_length=1)  # primary config name in the config dir (``config``)
+    config: Annotated[str, _Check(min_length=1)]  # primary config name in the config dir
     config_dir: str | None = None  # default: the first config root
-    overrides: list[list[str]] = Field(default_factory=lambda: [[]])  # ``[[], [experiment=foo]]``
+    overrides: list[list[str]] = field(default_factory=lambda: [[]])  # ``[[], [experiment=foo]]``
     # groups whose every option is composed on top of each override set; ``all``: every group
     sweep: list[str] | Literal["all"] = "all"
 
 
-class AuditLimits(_Model):
+@dataclass(frozen=True)
+class AuditLimits(_Section):
     """Budgets of one registry audit; reaching one ends it in exit 3 (never a partial pass)."""
 
-    max_pages: int = Field(10_000, gt=0, le=1_000_000)  # search pages requested, in all
-    max_objects: int = Field(2_000_000, gt=0, le=100_000_000)  # models, versions, runs read
-    max_response_bytes: int = Field(64_000_000, gt=0, le=1_000_000_000)  # one body, decompressed
+    max_pages: Annotated[int, _Check(gt=0, le=1_000_000)] = 10_000  # search pages, in all
+    max_objects: Annotated[int, _Check(gt=0, le=100_000_000)] = 2_000_000  # models, versions, runs
+    # one response body, decompressed
+    max_response_bytes: Annotated[int, _Check(gt=0, le=1_000_000_000)] = 64_000_000
 
 
-class RuleSetting(_Model):
+@dataclass(frozen=True)
+class RuleSetting(_Section):
     enabled: bool = True
     severity: Severity | None = None
 
 
-class TokenPattern(_Model):
-    name: str
-    regex: str
+def _token_regex(v: str) -> str:
+    if len(v) > 1000:
+        raise ValueError("a token pattern longer than 1000 characters")
+    try:
+        linear_regex(v)
+    except ValueError as e:
+        raise ValueError(f"not a valid regular expression for RE2 ({e}); trackcheck runs a "
+                         "policy's patterns in linear time: no backreferences or "
+                         "lookaround") from None
+    return v
 
-    @field_validator("regex")
-    @classmethod
-    def _compiles(cls, v: str) -> str:
-        if len(v) > 1000:
-            raise ValueError("a token pattern longer than 1000 characters")
-        try:
-            linear_regex(v)
-        except ValueError as e:
-            raise ValueError(f"not a valid regular expression for RE2 ({e}); trackcheck runs a "
-                             "policy's patterns in linear time: no backreferences or "
-                             "lookaround") from None
-        return v
+
+@dataclass(frozen=True)
+class TokenPattern(_Section):
+    name: str
+    regex: Annotated[str, _Check(_token_regex)]
 
 
 def linear_regex(pattern: str) -> Any:
@@ -155,27 +185,28 @@ def _prefix(value: str) -> str:
     return _code(value, prefix=True)
 
 
-RuleCode = Annotated[str, AfterValidator(_code)]
-RulePrefix = Annotated[str, AfterValidator(_prefix)]
+RuleCode = Annotated[str, _Check(_code)]
+RulePrefix = Annotated[str, _Check(_prefix)]
 
 
-class GuardPolicy(_Model):
+@dataclass(frozen=True)
+class GuardPolicy(_Section):
     """The write-time guard (``mlflow server --app-name trackcheck``): how each verdict is
     applied, and the rules that exist only at write time (TC301-TC303)."""
 
     # enforce: refuse a write that would introduce a finding; observe: allow it and record it
     mode: Literal["enforce", "observe"] = "enforce"
     # per-rule mode (``TC205: observe``); a code or prefix of any rule the guard runs
-    rules: dict[RulePrefix, Literal["enforce", "observe"]] = Field(default_factory=dict)
+    rules: dict[RulePrefix, Literal["enforce", "observe"]] = field(default_factory=dict)
     # TC301: an alias may only be set on a version that has held one of these aliases first
-    promotion: dict[str, list[str]] = Field(default_factory=dict)
+    promotion: dict[str, list[str]] = field(default_factory=dict)
     # TC302: who may set or delete an alias (user names); an alias not listed is open to all
-    protected_aliases: dict[str, list[str]] = Field(default_factory=dict)
+    protected_aliases: dict[str, list[str]] = field(default_factory=dict)
     # the request header naming the actor when MLflow's basic-auth is not in front; it must be
     # set by a proxy that authenticates (a client could send any name). None: actors unknown
     actor_header: str | None = None
     # seconds a write waits for another write to the same model before it is refused
-    lock_timeout: float = Field(10.0, gt=0, le=300)
+    lock_timeout: Annotated[float, _Check(gt=0, le=300)] = 10.0
 
     def mode_of(self, code: str) -> str:
         """``enforce`` or ``observe`` for one rule: the longest matching prefix wins."""
@@ -183,50 +214,58 @@ class GuardPolicy(_Model):
         return max(hits)[1] if hits else self.mode
 
 
-class Policy(_Model):
+def _one_root(data: Any) -> Any:
+    """The 0.1 name ``config_root`` (one root) folded into ``config_roots`` as a one-item list."""
+    if isinstance(data, dict) and data.get("config_root") is not None:
+        if data.get("config_roots"):
+            raise ValueError("give 'config_roots' (a list) only; 'config_root' is its old "
+                             "one-item form")
+        data = {**data, "config_roots": [data["config_root"]], "config_root": None}
+    return data
+
+
+@dataclass(frozen=True)
+class Policy(_Section):
     extends: str | None = None
     # Hydra config roots (relative paths); empty: found by discovery (``trackcheck.lint.roots``)
-    config_roots: list[str] = Field(default_factory=list)
+    config_roots: list[str] = field(default_factory=list)
     # the 0.1 name: one root; folded into ``config_roots`` as a one-item list
     config_root: str | None = None
-    aliases: AliasPolicy = Field(default_factory=AliasPolicy)
-    run_tags: RunTagPolicy = Field(default_factory=RunTagPolicy)
-    uri_keys: list[str] = Field(default_factory=list)
-    deploy_files: list[str] = Field(default_factory=list)
-    server_keys: list[str] = Field(default_factory=list)
-    secret_key_words: list[str] = Field(default_factory=list)
-    secret_key_names: list[str] = Field(default_factory=list)
-    not_secret_keys: list[str] = Field(default_factory=list)
-    token_patterns: list[TokenPattern] = Field(default_factory=list)
-    naming: NamingPolicy = Field(default_factory=NamingPolicy)
-    mlflow: MlflowSchema = Field(default_factory=MlflowSchema)
-    lineage: LineagePolicy = Field(default_factory=LineagePolicy)
+    aliases: AliasPolicy = field(default_factory=AliasPolicy)
+    run_tags: RunTagPolicy = field(default_factory=RunTagPolicy)
+    uri_keys: list[str] = field(default_factory=list)
+    deploy_files: list[str] = field(default_factory=list)
+    server_keys: list[str] = field(default_factory=list)
+    secret_key_words: list[str] = field(default_factory=list)
+    secret_key_names: list[str] = field(default_factory=list)
+    not_secret_keys: list[str] = field(default_factory=list)
+    token_patterns: list[TokenPattern] = field(default_factory=list)
+    naming: NamingPolicy = field(default_factory=NamingPolicy)
+    mlflow: MlflowSchema = field(default_factory=MlflowSchema)
+    lineage: LineagePolicy = field(default_factory=LineagePolicy)
     promotable_envs: list[str] | None = None
-    training_paths: list[str] = Field(default_factory=list)
-    training_code_paths: list[str] = Field(default_factory=list)
-    secret_files: list[str] = Field(default_factory=list)
-    non_hydra_yaml: list[str] = Field(default_factory=list)
-    entrypoints: list[Entrypoint] = Field(default_factory=list)
+    training_paths: list[str] = field(default_factory=list)
+    training_code_paths: list[str] = field(default_factory=list)
+    secret_files: list[str] = field(default_factory=list)
+    non_hydra_yaml: list[str] = field(default_factory=list)
+    entrypoints: list[Entrypoint] = field(default_factory=list)
     # a misspelt code would silently switch nothing off: unknown codes are errors
-    rules: dict[RuleCode, RuleSetting] = Field(default_factory=dict)
-    per_path_ignores: dict[str, list[RulePrefix]] = Field(default_factory=dict)
+    rules: dict[RuleCode, RuleSetting] = field(default_factory=dict)
+    per_path_ignores: dict[str, list[RulePrefix]] = field(default_factory=dict)
     # bounds a policy cannot lift past what one process can afford (1 GB files would be read
     # whole; nesting deeper than the interpreter's recursion limit would crash the walk)
-    max_file_bytes: int = Field(5_000_000, gt=0, le=200_000_000)
-    max_depth: int = Field(100, gt=0, le=500)
-    max_nodes: int = Field(1_000_000, gt=0, le=50_000_000)
-    guard: GuardPolicy = Field(default_factory=GuardPolicy)
-    audit: AuditLimits = Field(default_factory=AuditLimits)
+    max_file_bytes: Annotated[int, _Check(gt=0, le=200_000_000)] = 5_000_000
+    max_depth: Annotated[int, _Check(gt=0, le=500)] = 100
+    max_nodes: Annotated[int, _Check(gt=0, le=50_000_000)] = 1_000_000
+    guard: GuardPolicy = field(default_factory=GuardPolicy)
+    audit: AuditLimits = field(default_factory=AuditLimits)
 
-    @model_validator(mode="before")
     @classmethod
-    def _one_root(cls, data: Any) -> Any:
-        if isinstance(data, dict) and data.get("config_root") is not None:
-            if data.get("config_roots"):
-                raise ValueError("give 'config_roots' (a list) only; 'config_root' is its old "
-                                 "one-item form")
-            data = {**data, "config_roots": [data["config_root"]], "config_root": None}
-        return data
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        """pydantic's hook: ``config_root`` is folded in before the fields are validated."""
+        from pydantic_core import core_schema
+
+        return core_schema.no_info_before_validator_function(_one_root, handler(source))
 
     # --- config roots ---------------------------------------------------------------
     def root_of(self, rel: str) -> str | None:
@@ -362,6 +401,29 @@ def _builtin_text(name: str) -> str:
     return data.decode("utf-8")
 
 
+# --- validation: pydantic, imported only when a policy file must be validated -----------------
+def validate_policy(data: Any) -> Policy:
+    """A mapping (a policy file as read) validated into a Policy by pydantic, imported on first
+    use; raises pydantic's ValidationError."""
+    return typing.cast(Policy, _adapter().validate_python(data))
+
+
+@lru_cache(maxsize=1)
+def _adapter() -> Any:
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(Policy)
+
+
+def _validated(data: Any, origin: str, text: str | None = None) -> Policy:
+    from pydantic import ValidationError
+
+    try:
+        return validate_policy(data)
+    except ValidationError as e:
+        raise PolicyError(_format_validation(origin, e, text)) from None
+
+
 def _format_validation(origin: str, err: ValidationError, text: str | None = None) -> str:
     """One line per problem, in file order, each with its line when the text is at hand, and
     the closest known key for an unknown one (``alises`` -> ``aliases``)."""
@@ -372,7 +434,7 @@ def _format_validation(origin: str, err: ValidationError, text: str | None = Non
         dotted = ".".join(str(p) for p in loc) or "(top level)"
         line = _line_of(tree, loc)
         where = f"{origin}:{line}" if line else origin
-        if e["type"] == "extra_forbidden":
+        if e["type"] in ("extra_forbidden", "unexpected_keyword_argument"):
             import difflib  # only for a policy with an unknown key
 
             close = difflib.get_close_matches(str(loc[-1]), _known_keys(loc[:-1]), n=1,
@@ -380,7 +442,9 @@ def _format_validation(origin: str, err: ValidationError, text: str | None = Non
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             rows.append((line or 0, f"{where}: unknown key '{dotted}'{hint}"))
         else:
-            msg = e["msg"].removeprefix("Value error, ")
+            # a dataclass's missing field is pydantic's "missing argument": no argument to a user
+            msg = ("Field required" if e["type"] == "missing_argument"
+                   else e["msg"].removeprefix("Value error, "))
             rows.append((line or 0, f"{where}: '{dotted}': {msg}"))
     return "\n".join(r for _, r in sorted(rows, key=lambda r: r[0]))
 
@@ -411,22 +475,20 @@ def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
 
 
 def _known_keys(loc: tuple[Any, ...]) -> list[str]:
-    """The keys the policy model accepts at ``loc`` (a path of keys and list indexes)."""
+    """The keys the policy schema accepts at ``loc`` (a path of keys and list indexes)."""
     ann: Any = Policy
     for seg in loc:
         ann = _inner(ann, seg)
         if ann is None:
             return []
-    model = _model_in(ann)
-    return list(model.model_fields) if model is not None else []
+    section = _section_in(ann)
+    return [f.name for f in dataclasses.fields(section)] if section is not None else []
 
 
 def _inner(ann: Any, seg: Any) -> Any:
-    """The annotation one step down: a model's field, a list's item, a mapping's value."""
-    model = ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
-    if model is not None:
-        field = model.model_fields.get(str(seg))
-        return field.annotation if field is not None else None
+    """The annotation one step down: a section's field, a list's item, a mapping's value."""
+    if _is_section(ann):
+        return _hints(ann).get(str(seg))
     for arg in typing.get_args(ann):  # Optional[...] / unions: the first arm that goes deeper
         if typing.get_origin(arg) in (list, dict) or isinstance(arg, type):
             inner = _inner(arg, seg)
@@ -440,14 +502,26 @@ def _inner(ann: Any, seg: Any) -> Any:
     return None
 
 
-def _model_in(annotation: Any) -> Any:
-    """The pydantic model an annotation names (directly or as one arm of a union), or None."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+def _is_section(ann: Any) -> bool:
+    return isinstance(ann, type) and dataclasses.is_dataclass(ann)
+
+
+def _section_in(annotation: Any) -> Any:
+    """The section (a dataclass) an annotation names, directly or as one arm of a union."""
+    if _is_section(annotation):
         return annotation
-    for arg in typing.get_args(annotation):
-        if isinstance(arg, type) and issubclass(arg, BaseModel):
-            return arg
-    return None
+    return next((a for a in typing.get_args(annotation) if _is_section(a)), None)
+
+
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    """A section's field types, evaluated once (``Annotated`` checks left out)."""
+    hints = _HINTS.get(cls)
+    if hints is None:
+        hints = _HINTS[cls] = typing.get_type_hints(cls)
+    return hints
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -461,10 +535,17 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _load_layers(ref: str, base_dir: Path, seen: tuple[str, ...], boundary: Path,
-                 top: bool = False) -> dict[str, Any]:
-    """One policy file and the layers it extends. Every layer it extends must stay inside
-    ``boundary``; the ``top`` file itself may be any path the user gives."""
+class _Layer(typing.NamedTuple):
+    origin: str
+    text: str
+    data: dict[str, Any]
+
+
+def _read_layers(ref: str, base_dir: Path, seen: tuple[str, ...], boundary: Path,
+                 layers: list[_Layer], top: bool = False) -> None:
+    """One policy file and the layers it extends, appended to ``layers`` in order, not yet
+    validated. Every layer it extends must stay inside ``boundary``; the ``top`` file itself
+    may be any path the user gives."""
     if ref in BUILTIN_NAMES:
         origin, text, here = f"<built-in {ref}>", _builtin_text(ref), base_dir
     else:
@@ -491,14 +572,24 @@ def _load_layers(ref: str, base_dir: Path, seen: tuple[str, ...], boundary: Path
     if ref in seen:
         raise PolicyError(f"{origin}: 'extends' forms a cycle")
     data = _read_yaml(text, origin)
-    try:
-        Policy.model_validate(data)  # each layer is checked alone, so errors name its file
-    except ValidationError as e:
-        raise PolicyError(_format_validation(origin, e, text)) from None
+    layers.append(_Layer(origin, text, data))
     # a team file layers over the built-in default unless it says ``extends: none``
     parent = data.get("extends", None if origin.startswith("<built-in") else "default")
-    if parent and parent != "none":
-        data = _merge(_load_layers(parent, here, (*seen, ref), boundary), data)
+    if isinstance(parent, str) and parent and parent != "none":  # any other: validation says so
+        _read_layers(parent, here, (*seen, ref), boundary, layers)
+
+
+def _validate_layers(layers: list[_Layer]) -> None:
+    """Each layer checked alone, the extending one first, so an error names its own file."""
+    for layer in layers:
+        _validated(layer.data, layer.origin, layer.text)
+
+
+def _merged(layers: list[_Layer]) -> dict[str, Any]:
+    """The layers merged, each over the one it extends."""
+    data: dict[str, Any] = {}
+    for layer in reversed(layers):
+        data = _merge(data, layer.data)
     return data
 
 
@@ -531,21 +622,30 @@ def load_policy(path: str | Path | None = None, cwd: Path | None = None) -> tupl
     # a discovered policy extends files inside the repository; one given with --policy, files
     # inside its own folder
     boundary = cwd if path is None else Path(os.path.abspath(cwd / ref)).parent
-    data = _load_layers(ref, cwd, (), boundary, top=True)
-    data.pop("extends", None)
+    layers: list[_Layer] = []
     try:
-        return Policy.model_validate(data), ref
-    except ValidationError as e:
-        raise PolicyError(_format_validation(ref, e)) from None
+        _read_layers(ref, cwd, (), boundary, layers, top=True)
+    except PolicyError:
+        _validate_layers(layers)  # a layer read before the one that failed: its errors first
+        raise
+    data = _merged(layers)
+    data.pop("extends", None)
+    key = _cache_key(layers)
+    if key is not None and _cached(key):
+        return _build(data), ref
+    _validate_layers(layers)
+    policy = _validated(data, ref)
+    if key is not None and _builds_alike(data, policy):
+        _remember(key)
+    return policy, ref
 
 
 def _builtin_policy(name: str) -> Policy:
     """A packaged policy, built without validation: the tests validate every packaged policy
-    and check that this gives the same model, so a run on one never builds pydantic's
-    validators (~0.1 s of start-up)."""
+    and check that this gives the same policy, so a run on one never imports pydantic."""
     data = _builtin_data(name)
     data.pop("extends", None)
-    return typing.cast(Policy, _construct(Policy, data))
+    return _build(data)
 
 
 def _builtin_data(name: str) -> dict[str, Any]:
@@ -554,31 +654,113 @@ def _builtin_data(name: str) -> dict[str, Any]:
     return _merge(_builtin_data(parent), data) if parent in BUILTIN_NAMES else data
 
 
-def _construct(model: Any, data: dict[str, Any]) -> Any:
-    """``model`` made from valid data with ``model_construct``, its nested models, enums and
-    left-out sections made as validation would make them."""
-    values = {}
-    for name, field in model.model_fields.items():
-        if name in data:
-            values[name] = _constructed(field.annotation, data[name])
-        elif (sub := _model_in(field.annotation)) is not None and field.default_factory is sub:
-            values[name] = _construct(sub, {})  # a section left out: its defaults, unvalidated
-    return model.model_construct(_fields_set=set(data), **values)
+# --- the fast build: valid data made into a Policy without pydantic ---------------------------
+def _build(data: dict[str, Any]) -> Policy:
+    return typing.cast(Policy, _construct(Policy, _one_root(data)))
+
+
+def _construct(cls: type, data: dict[str, Any]) -> Any:
+    """The section ``cls`` made from valid data: nested sections, enums and floats made as
+    validation makes them; what the data leaves out, the dataclass's defaults."""
+    hints = _hints(cls)
+    return cls(**{f.name: _constructed(hints[f.name], data[f.name])
+                  for f in dataclasses.fields(cls) if f.name in data})
 
 
 def _constructed(ann: Any, value: Any) -> Any:
     origin, args = typing.get_origin(ann), typing.get_args(ann)
+    if origin is typing.Union or origin is types.UnionType:
+        arm = next((a for a in args if _fits(a, value)), None)
+        return value if arm is None else _constructed(arm, value)
     if origin is list and isinstance(value, list):
         return [_constructed(args[0], v) for v in value]
     if origin is dict and isinstance(value, dict):
         return {k: _constructed(args[1], v) for k, v in value.items()}
-    sub = _model_in(ann)
-    if sub is not None and isinstance(value, dict):
-        return _construct(sub, value)
+    if _is_section(ann) and isinstance(value, dict):
+        return _construct(ann, value)
     if ann is float and type(value) is int:  # YAML's ``10`` for a float field
         return float(value)
-    enum = next((a for a in (ann, *args) if isinstance(a, type) and issubclass(a, Enum)), None)
-    return enum(value) if enum is not None and value is not None else value
+    if isinstance(ann, type) and issubclass(ann, Enum):
+        return ann(value)
+    return value
+
+
+def _fits(arm: Any, value: Any) -> bool:
+    """Whether ``value`` is data for one arm of a union (``list[str] | Literal["all"]``)."""
+    kind = typing.get_origin(arm) or arm
+    if kind is Literal:
+        return value in typing.get_args(arm)
+    if _is_section(kind):
+        return isinstance(value, dict)
+    if isinstance(kind, type) and issubclass(kind, Enum):
+        return isinstance(value, str)
+    return isinstance(kind, type) and isinstance(value, kind)
+
+
+def _builds_alike(data: dict[str, Any], policy: Policy) -> bool:
+    """Whether the fast build of ``data`` is the validated ``policy``, value types included. A
+    file that leans on validation's conversions (``max_depth: '50'``) is validated every run."""
+    try:
+        return repr(_build(data)) == repr(policy)
+    except (TypeError, ValueError, KeyError, AttributeError):
+        return False
+
+
+# --- the cache of policy files validated before -------------------------------------------
+def _cache_key(layers: list[_Layer]) -> str | None:
+    """What a validation depends on: this trackcheck (its version, and the files that define the
+    schema and the rule codes, for a copy edited in place) and every layer's origin and text,
+    in order. None when those files cannot be found (no cache then)."""
+    try:
+        stamps = [f"{st.st_size}:{st.st_mtime_ns}"
+                  for st in (os.stat(__file__), os.stat(codes.__file__ or ""))]
+    except OSError:
+        return None
+    h = hashlib.sha256()
+    texts = (part for layer in layers for part in (layer.origin, layer.text))
+    for part in (__version__, *stamps, *texts):
+        raw = part.encode("utf-8", "surrogatepass")
+        h.update(len(raw).to_bytes(8, "big") + raw)
+    return h.hexdigest()
+
+
+def _cache_dir() -> Path | None:
+    """``$TRACKCHECK_CACHE_DIR``, else ``$XDG_CACHE_HOME/trackcheck``, else
+    ``~/.cache/trackcheck``."""
+    given = os.environ.get("TRACKCHECK_CACHE_DIR")
+    if given:
+        return Path(given)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    if xdg and os.path.isabs(xdg):
+        return Path(xdg) / "trackcheck"
+    try:
+        return Path.home() / ".cache" / "trackcheck"
+    except RuntimeError:  # no home directory to be found
+        return None
+
+
+def _cached(key: str) -> bool:
+    where = _cache_dir()
+    return where is not None and os.path.isfile(where / f"policy-{key}")  # False on any OSError
+
+
+def _remember(key: str) -> None:
+    """Marks a validated policy: an empty file named by its key, appearing whole or not at all. A
+    cache that cannot be written (a read-only home, CI) is no error: the next run validates."""
+    where = _cache_dir()
+    if where is None:
+        return
+    tmp = where / f".policy-{key}.{os.getpid()}.tmp"
+    try:
+        where.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "x", encoding="utf-8"):
+            pass
+        os.replace(tmp, where / f"policy-{key}")
+    except OSError:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
 
 
 def _pyproject_policy(cwd: Path) -> str | None:

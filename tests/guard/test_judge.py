@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import textwrap
+from dataclasses import asdict, replace
 
 import pytest
 
 from trackcheck.guard.fixture import write_from_yaml
 from trackcheck.guard.judge import judge
-from trackcheck.policy import Policy, load_policy
+from trackcheck.policy import Policy, load_policy, validate_policy
 
 DEFAULT = load_policy("default")[0]
 RUN = ("runs:\n  r1: {tags: {project: p, env: prod, model_name: m, data_name: d, debug: 'false',"
@@ -21,7 +22,7 @@ def verdict(text: str, policy: Policy = DEFAULT):  # type: ignore[no-untyped-def
 
 
 def with_guard(**guard: object) -> Policy:
-    return DEFAULT.model_copy(update={"guard": DEFAULT.guard.model_copy(update=guard)})
+    return replace(DEFAULT, guard=replace(DEFAULT.guard, **guard))
 
 
 def test_a_clean_promotion_is_allowed() -> None:
@@ -66,10 +67,10 @@ def test_observe_mode_allows_and_names_the_rules() -> None:
 def test_warnings_are_only_recorded_and_disabled_rules_not_judged() -> None:
     text = ("models: {churn: {versions: {1: {run: r1}}}}\n" + RUN
             + "change: {action: set_alias, alias: prod, version: 1}\n")
-    warned = type(DEFAULT).model_validate({**DEFAULT.model_dump(), "rules": {
+    warned = validate_policy({**asdict(DEFAULT), "rules": {
         "TC301": {"severity": "warning"}}})
     assert verdict(text, warned).name == "observed"
-    off = type(DEFAULT).model_validate({**DEFAULT.model_dump(), "rules": {
+    off = validate_policy({**asdict(DEFAULT), "rules": {
         "TC301": {"enabled": False}}})
     assert verdict(text, off).violations == []
 

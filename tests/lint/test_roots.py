@@ -10,7 +10,7 @@ import pytest
 from tests.conftest import REPO
 from trackcheck.lint.discover import discover
 from trackcheck.lint.roots import find
-from trackcheck.policy import Policy, load_policy
+from trackcheck.policy import Policy, load_policy, validate_policy
 
 PRIMARY = "defaults:\n  - model: mlp\n  - _self_\n\nseed: 1\n"
 
@@ -120,7 +120,7 @@ def test_files_under_a_found_root_are_hydra_config_with_its_groups(
 def test_the_policy_names_the_roots(tmp_path: Path) -> None:
     tree(tmp_path, {"train.py": "import hydra\n@hydra.main(config_path='conf')\ndef m(c): ...\n",
                     "conf/a.yaml": PRIMARY, "settings/b.yaml": "a: 1\n"})
-    p = Policy.model_validate({"config_roots": ["settings"]})
+    p = validate_policy({"config_roots": ["settings"]})
     assert roots(p, tmp_path, str(tmp_path)) == [("settings", "policy (config_roots)")]
 
 

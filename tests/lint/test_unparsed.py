@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import stat
 import tracemalloc
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -58,7 +59,7 @@ def test_a_token_anywhere_in_a_long_line_is_whole_in_a_window(at: int, length: i
 
 
 def _policy(max_bytes: int) -> Policy:
-    return load_policy("default")[0].model_copy(update={"max_file_bytes": max_bytes})
+    return replace(load_policy("default")[0], max_file_bytes=max_bytes)
 
 
 @pytest.mark.parametrize(("name", "text"), [

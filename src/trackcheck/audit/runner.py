@@ -10,7 +10,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
 from trackcheck.audit.context import AuditContext, ConfigRef
@@ -159,7 +159,7 @@ def _open(tracking: str, registry: str, timeout: float, deadline: float,
     try:
         from trackcheck.audit.mlflow_source import Limits, open_source
 
-        limits = Limits(**policy.audit.model_dump()) if policy is not None else Limits()
+        limits = Limits(**asdict(policy.audit)) if policy is not None else Limits()
         source = open_source(tracking, registry, timeout, deadline=deadline, limits=limits)
     except SourceError as e:
         raise AuditError(str(e), EXIT_FAILED) from None

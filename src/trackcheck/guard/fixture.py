@@ -10,6 +10,7 @@ protected: {prod: [alice]}                     # guard.protected_aliases for thi
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import yaml
@@ -34,8 +35,7 @@ def write_from_yaml(text: str, policy: Policy) -> tuple[Write, Policy]:
     held = {int(k): list(v) for k, v in (data.pop("held", None) or {}).items()}
     protected = data.pop("protected", None)
     if protected is not None:
-        guard = policy.guard.model_copy(update={"protected_aliases": protected})
-        policy = policy.model_copy(update={"guard": guard})
+        policy = replace(policy, guard=replace(policy.guard, protected_aliases=protected))
     before = snapshot_from_yaml(yaml.safe_dump(data))
     actor = spec.pop("actor", None)
     model = spec.pop("model", None) or next(iter(before.models), "model")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 import stat
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -216,7 +216,7 @@ def discover(args: list[str], policy: Policy, cwd: Path) -> Discovery:
             explicit.add(rel)
             listed.append((p, rel))
     found = roots_mod.find(policy.config_roots, (r for _, r in listed), cwd, scan_code=dirs_given)
-    run_policy = policy.model_copy(update={"config_roots": [r.path for r in found]})
+    run_policy = replace(policy, config_roots=[r.path for r in found])
     targets: list[Target] = []
     seen: set[str] = set()
     skipped = 0

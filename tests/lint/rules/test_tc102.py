@@ -1,5 +1,7 @@
 """TC102 server-setting-in-repo: PASS/FAIL tables."""
 
+from dataclasses import replace
+
 import pytest
 
 from tests.conftest import findings_for, lint_text
@@ -64,7 +66,7 @@ def test_other_yaml_is_not_checked() -> None:
 def test_policy_server_keys_are_used() -> None:
     from trackcheck.policy import load_policy
 
-    policy = load_policy("default")[0].model_copy(update={"server_keys": ["my_store"]})
+    policy = replace(load_policy("default")[0], server_keys=["my_store"])
     assert len(findings_for("TC102", "x:\n  my_store: /srv/store\n", policy=policy)) == 1
     assert findings_for("TC102", "x:\n  backend_store_uri: /srv/db\n", policy=policy) == []
 

@@ -1,9 +1,11 @@
 """TC110 known-token: PASS/FAIL tables."""
 
+from dataclasses import asdict
+
 import pytest
 
 from tests.conftest import assert_secret_hidden, codes, findings_for, lint_text
-from trackcheck.policy import Policy, load_policy
+from trackcheck.policy import load_policy, validate_policy
 
 SECRET_RULES = ("TC101", "TC103", "TC104", "TC110", "TC111")
 # fake tokens in each provider's published shape; split so that no scanner mistakes this file
@@ -98,7 +100,7 @@ def test_workflow_secret_reference_is_clean() -> None:
 
 def test_policy_token_patterns() -> None:
     base = load_policy("default")[0]
-    policy = Policy.model_validate({**base.model_dump(), "token_patterns": [
+    policy = validate_policy({**asdict(base), "token_patterns": [
         {"name": "Acme service key", "regex": r"acme_[0-9a-f]{24}"}]})
     text = "svc:\n  key: acme_0123456789abcdef01234567\n"
     (f,) = findings_for("TC110", text, policy=policy)

@@ -1,5 +1,7 @@
 """TC120 unknown-run-tag: PASS/FAIL tables."""
 
+from dataclasses import replace
+
 import pytest
 
 from tests.conftest import findings_for
@@ -64,8 +66,7 @@ def test_blocks_come_from_the_policy() -> None:
     from trackcheck.policy import load_policy
 
     base = load_policy("default")[0]
-    any_tags = base.model_copy(update={"run_tags": base.run_tags.model_copy(
-        update={"blocks": ["mlflow.tags", "tags"]})})
+    any_tags = replace(base, run_tags=replace(base.run_tags, blocks=["mlflow.tags", "tags"]))
     text = "# @package model\ntags:\n  owner: alice\n"
     # the default takes only mlflow.tags: a model's own `tags` mapping is not run tags
     assert findings_for("TC120", text, rel="config/mlflow/x.yaml") == []
@@ -83,8 +84,7 @@ def test_policy_allowed_list() -> None:
     from trackcheck.policy import load_policy
 
     base = load_policy("default")[0]
-    policy = base.model_copy(update={"run_tags": base.run_tags.model_copy(
-        update={"allowed": ["project", "owner"]})})
+    policy = replace(base, run_tags=replace(base.run_tags, allowed=["project", "owner"]))
     assert findings_for("TC120", "mlflow:\n  tags:\n    owner: a\n", policy=policy) == []
     assert len(findings_for("TC120", "mlflow:\n  tags:\n    env: dev\n", policy=policy)) == 1
 

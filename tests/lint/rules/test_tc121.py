@@ -1,5 +1,7 @@
 """TC121 missing-run-tag: PASS/FAIL tables."""
 
+from dataclasses import replace
+
 import pytest
 
 from tests.conftest import findings_for
@@ -70,8 +72,7 @@ def test_policy_required_list() -> None:
     from trackcheck.policy import load_policy
 
     base = load_policy("default")[0]
-    policy = base.model_copy(update={"run_tags": base.run_tags.model_copy(
-        update={"required": ["project"]})})
+    policy = replace(base, run_tags=replace(base.run_tags, required=["project"]))
     text = "tags:\n  project: p\n"
     assert findings_for("TC121", text, rel="config/mlflow/a.yaml", policy=policy) == []
 
@@ -79,7 +80,7 @@ def test_policy_required_list() -> None:
 def test_other_config_root() -> None:
     from trackcheck.policy import load_policy
 
-    policy = load_policy("default")[0].model_copy(update={"config_roots": ["conf"]})
+    policy = replace(load_policy("default")[0], config_roots=["conf"])
     text = "tags:\n  env: dev\n"
     assert len(findings_for("TC121", text, rel="conf/mlflow/a.yaml", policy=policy)) == 1
     assert findings_for("TC121", text, rel="conf/x/mlflow.yaml", policy=policy) == []

@@ -1,5 +1,7 @@
 """TC122 bad-tag-value: PASS/FAIL tables."""
 
+from dataclasses import replace
+
 import pytest
 
 from tests.conftest import codes, findings_for
@@ -82,8 +84,8 @@ def test_policy_values() -> None:
     from trackcheck.policy import load_policy
 
     base = load_policy("default")[0]
-    policy = base.model_copy(update={"run_tags": base.run_tags.model_copy(
-        update={"values": {"env": ["production"], "gpu": "bool"}})})
+    policy = replace(base, run_tags=replace(
+        base.run_tags, values={"env": ["production"], "gpu": "bool"}))
     assert findings_for("TC122", _tags("env: production"), policy=policy) == []
     assert len(findings_for("TC122", _tags("gpu: 'maybe'"), policy=policy)) == 1
     assert findings_for("TC122", _tags("debug: 'maybe'"), policy=policy) == []

@@ -1,5 +1,7 @@
 """TC130 unknown-alias: PASS/FAIL tables."""
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -74,8 +76,8 @@ def test_policy_allowed_and_case_insensitive_policy() -> None:
     from trackcheck.policy import load_policy
 
     base = load_policy("default")[0]
-    policy = base.model_copy(update={"aliases": base.aliases.model_copy(
-        update={"allowed": ["champion"], "case_sensitive": False})})
+    policy = replace(base, aliases=replace(base.aliases, allowed=["champion"],
+                                           case_sensitive=False))
     assert findings_for("TC130", "deploy:\n  uri: models:/m@Champion\n", policy=policy) == []
     assert len(findings_for("TC130", "deploy:\n  uri: models:/m@prod\n", policy=policy)) == 1
 

@@ -1,5 +1,7 @@
 """TC131 model-uri-not-alias: PASS/FAIL tables."""
 
+from dataclasses import replace
+
 import pytest
 
 from tests.conftest import codes, findings_for
@@ -72,8 +74,8 @@ def test_policy_stage_to_alias() -> None:
     from trackcheck.policy import load_policy
 
     base = load_policy("default")[0]
-    policy = base.model_copy(update={"aliases": base.aliases.model_copy(
-        update={"stage_to_alias": {"Production": "champion"}})})
+    policy = replace(base, aliases=replace(base.aliases,
+                                           stage_to_alias={"Production": "champion"}))
     (f,) = findings_for("TC131", "deploy:\n  uri: models:/m/Production\n", policy=policy)
     assert f.message.endswith("use models:/m@champion")
 

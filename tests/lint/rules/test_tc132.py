@@ -1,5 +1,7 @@
 """TC132 training-promotes: PASS/FAIL tables."""
 
+from dataclasses import replace
+
 import pytest
 
 from tests.conftest import codes, findings_for
@@ -60,12 +62,11 @@ def test_policy_training_may_declare() -> None:
     from trackcheck.policy import load_policy
 
     base = load_policy("default")[0]
-    policy = base.model_copy(update={"aliases": base.aliases.model_copy(
-        update={"training_may_declare": ["dev", "staging", "prod"]})})
+    policy = replace(base, aliases=replace(base.aliases,
+                                           training_may_declare=["dev", "staging", "prod"]))
     text = "mlflow:\n  register:\n    alias: prod\n"
     assert findings_for("TC132", text, policy=policy) == []
-    policy = base.model_copy(update={"training_paths": ["train/**"],
-                                     "config_roots": ["config", "train"]})
+    policy = replace(base, training_paths=["train/**"], config_roots=["config", "train"])
     assert findings_for("TC132", text, policy=policy) == []
     assert len(findings_for("TC132", text, rel="train/x.yaml", policy=policy)) == 1
 

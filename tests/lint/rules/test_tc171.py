@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -280,7 +281,7 @@ def test_uri_with_password_is_secret() -> None:
 def test_a_policy_uri_key_is_read_in_code() -> None:
     from trackcheck.policy import load_policy
 
-    policy = load_policy("default")[0].model_copy(update={"uri_keys": ["MY_STORE_URI"]})
+    policy = replace(load_policy("default")[0], uri_keys=["MY_STORE_URI"])
     src = "import os\nos.environ['MY_STORE_URI'] = 'file:./mlruns'\n" \
           "u = os.getenv('MLFLOW_TRACKING_URI', 'file:./x')\n"
     assert [f.key for f in findings_for("TC171", src, PY, policy=policy)] == ["MY_STORE_URI"]
