@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import lru_cache
@@ -28,6 +27,8 @@ _SCRYPT = {"n": 2**11, "r": 8, "p": 1, "dklen": 16}
 @lru_cache(maxsize=4096)
 def value_digest(value: str, salt: str) -> str:
     """Salted slow hash of an offending value; the salt makes equal values differ per place."""
+    import hashlib  # only when a fingerprint is asked for
+
     return hashlib.scrypt(
         value.encode("utf-8", "surrogatepass"),
         salt=salt.encode("utf-8", "surrogatepass"),
@@ -37,6 +38,8 @@ def value_digest(value: str, salt: str) -> str:
 
 def fingerprint(rule: str, path: str, key: str, value: str | None) -> str:
     """Identity of a finding: rule + path + key + slow hash of the value; never a line number."""
+    import hashlib  # only when a fingerprint is asked for
+
     ident = f"{rule}\x00{path}\x00{key}"
     digest = value_digest(value, ident) if value is not None else "-"
     return hashlib.sha256(f"{ident}\x00{digest}".encode("utf-8", "surrogatepass")).hexdigest()[:32]

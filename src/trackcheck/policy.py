@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
-import hashlib
 import os
 import pkgutil
 import re
@@ -711,6 +710,7 @@ def _cache_key(layers: list[_Layer]) -> str | None:
     """What a validation depends on: this trackcheck (its version, and the files that define the
     schema and the rule codes, for a copy edited in place) and every layer's origin and text,
     in order. None when those files cannot be found (no cache then)."""
+    import hashlib  # only for a policy file
     try:
         stamps = [f"{st.st_size}:{st.st_mtime_ns}"
                   for st in (os.stat(__file__), os.stat(codes.__file__ or ""))]

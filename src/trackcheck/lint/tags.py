@@ -5,7 +5,6 @@ Shared by TC120 (unknown key), TC121 (missing keys) and TC122 (bad value).
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator, Sequence
 
 from trackcheck.lint.context import LintContext
@@ -60,6 +59,7 @@ def base_option_block(doc: Document, ctx: LintContext, block: Node) -> bool:
 def did_you_mean(word: str, choices: Sequence[str], kind: str) -> str:
     """`` (did you mean 'prod'? ...)`` for a near miss of a known name, else empty: MLflow compares
     tag keys and aliases case-sensitively, so a case-only difference is named as such."""
+    import difflib  # only when a suggestion is made
     same = [c for c in choices if c.lower() == word.lower()]
     if same:
         return f" (did you mean '{same[0]}'? {kind} are case-sensitive in MLflow)"

@@ -12,7 +12,6 @@ the way: TC001 and TC004 findings carry it in their fingerprints (SPEC, "Baselin
 from __future__ import annotations
 
 import codecs
-import hashlib
 import os
 import re
 import stat
@@ -36,6 +35,8 @@ class Unparsed:
 
     def __init__(self, rel: str, *, text: str | None = None, path: Path | None = None,
                  every_line: bool = False):
+        import hashlib  # only for a file that is not parsed
+
         self.rel, self.text, self.path, self.every_line = rel, text, path, every_line
         self.digest: str | None = None
         if text is not None:
@@ -58,6 +59,8 @@ class Unparsed:
             yield Document(self.rel, "yaml", broken=True, nodes=nodes)
 
     def _chunks(self) -> Iterator[str]:
+        import hashlib  # only for a file that is not parsed
+
         if self.text is not None:
             yield self.text
             return

@@ -34,7 +34,6 @@ mlflow:
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 
 from trackcheck.findings import Severity
@@ -70,6 +69,8 @@ def typo_of(name: str, known: list[str]) -> str | None:
 
 
 def _typo_of(name: str, known: list[str]) -> str | None:
+    import difflib  # only for a key the schema does not know
+
     low = name.lower()
     if len(low) > 64:
         return None
