@@ -487,19 +487,40 @@ def _walk_plain(doc: Document, root: yaml.Node, prefix: str, max_depth: int,
         append(node)
         children, depth = node.children, depth + 1
         items, yn.value = yn.value, ()  # each item let go once read (see build)
+        deep = depth > max_depth  # raised at the first item, with its place
+        # the loops below make scalar items in place (most nodes): a call per node, and one
+        # per key path for ``_capped``, cost a fifth of the walk
         if isinstance(yn, sequence):
             node.kind = "list"
             lists(node)
             owner = name or node.owner
             for i, item in enumerate(items):
                 items[i] = None
-                k = _capped(f"{key}[{i}]")
-                f = _capped(f"{full}[{i}]") if prefix else k
-                if type(item) is scalar:
-                    child = leaf(item, k, f, "", None, None, depth)
-                    child.owner = owner
+                k = f"{key}[{i}]"
+                if len(k) > _MAX_KEY:
+                    k = _capped(k)
+                if prefix:
+                    f = f"{full}[{i}]"
+                    if len(f) > _MAX_KEY:
+                        f = _capped(f)
                 else:
-                    child = walk(item, k, f, "", None, None, depth, owner)
+                    f = k
+                if type(item) is not scalar:
+                    children.append(walk(item, k, f, "", None, None, depth, owner))
+                    continue
+                mark = item.start_mark
+                if deep:
+                    raise _Budget(too_deep, mark.line + 1, mark.column + 1)
+                budget[0] -= 1
+                if budget[0] < 0:
+                    raise _Budget(_OVER_BUDGET, mark.line + 1)
+                tag = tags.get(item.tag, item.tag)
+                child = Node("scalar", k, f, "", mark.line + 1, mark.column + 1, None, None,
+                             item.value, tag, item.style, owner=owner)
+                append(child)
+                scalars(child)
+                if tag == "str":
+                    strings(child)
                 children.append(child)
             return node
         node.kind = "mapping"
@@ -513,12 +534,32 @@ def _walk_plain(doc: Document, root: yaml.Node, prefix: str, max_depth: int,
                     raise _Shared
             else:
                 kname = f"<{type(k_).__name__}>"
-            k = _capped(f"{key}.{kname}" if key else kname)
-            f = _capped(f"{full}.{kname}" if full else kname) if prefix else k
+            k = f"{key}.{kname}" if key else kname
+            if len(k) > _MAX_KEY:
+                k = _capped(k)
+            if prefix:
+                f = f"{full}.{kname}" if full else kname
+                if len(f) > _MAX_KEY:
+                    f = _capped(f)
+            else:
+                f = k
             km = k_.start_mark
-            child = (leaf(v, k, f, kname, km.line + 1, km.column + 1, depth)
-                     if type(v) is scalar
-                     else walk(v, k, f, kname, km.line + 1, km.column + 1, depth))
+            if type(v) is scalar:
+                mark = v.start_mark
+                if deep:
+                    raise _Budget(too_deep, mark.line + 1, mark.column + 1)
+                budget[0] -= 1
+                if budget[0] < 0:
+                    raise _Budget(_OVER_BUDGET, mark.line + 1)
+                tag = tags.get(v.tag, v.tag)
+                child = Node("scalar", k, f, kname, mark.line + 1, mark.column + 1,
+                             km.line + 1, km.column + 1, v.value, tag, v.style)
+                append(child)
+                scalars(child)
+                if tag == "str":
+                    strings(child)
+            else:
+                child = walk(v, k, f, kname, km.line + 1, km.column + 1, depth)
             if kname in seen:
                 duplicates.append((child, seen[kname]))
             else:
