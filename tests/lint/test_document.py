@@ -326,3 +326,32 @@ def test_building_adds_little_to_the_composers_own_peak(text: str) -> None:
     document = peak(lambda: build("config/x.yaml", "hydra", text))
     # the composer's tree is let go of as the document grows: never both whole at once
     assert document < 1.25 * composer
+
+
+@pytest.mark.parametrize("text", [
+    "a:\n  b: [1, [2, 3]]\n  c: {d: x}\n",  # the quick walk
+    "a: &x\n  b: 1\nc: *x\nd:\n  <<: *x\n",  # the walk of shared nodes
+])
+def test_a_document_is_freed_by_reference_counting(text: str) -> None:
+    """No reference cycle holds a document once it is dropped: each file's nodes are freed as
+    the next one starts, not when the cyclic collector runs (which then scans them all)."""
+    gc.collect()
+    gc.disable()
+    try:
+        doc = build("config/model/x.yaml", "hydra", text)
+        assert len(doc.nodes) >= 4
+        del doc
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        gc.collect()
+        left = [o for o in gc.garbage if isinstance(o, Node)]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert left == [], {type(o).__name__ for o in left}
+
+
+def test_list_items_know_the_key_their_list_sits_under() -> None:
+    doc = build("config/x.yaml", "hydra", "api_keys: [a, [b]]\nx:\n  - {k: c}\n")
+    owners = {n.key: n.owner for n in doc.nodes if n.kind == "scalar"}
+    assert owners == {"api_keys[0]": "api_keys", "api_keys[1][0]": "api_keys", "x[0].k": ""}

@@ -567,7 +567,14 @@ def _walk_plain(doc: Document, root: yaml.Node, prefix: str, max_depth: int,
             children.append(child)
         return node
 
-    top = walk(root, "", prefix, "", None, None, 0)
+    try:
+        top = walk(root, "", prefix, "", None, None, 0)
+    finally:
+        # ``walk`` calls itself through its closure: a reference cycle that would hold the whole
+        # document (its nodes are in the cells) until the cyclic collector ran, so that every
+        # file's nodes outlived it and were scanned by the collector over and over. Emptying
+        # the cell breaks it: the document is freed by reference counting, as a tree should
+        walk = None  # type: ignore[assignment]
     doc._kinds = (len(doc.nodes), kinds)
     return top
 

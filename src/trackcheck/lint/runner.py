@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import os
 import re
 from collections.abc import Sequence
@@ -191,24 +190,8 @@ def lint(
     compose: Sequence[Entry] | None = None,
 ) -> Report:
     """Lint ``targets`` file by file; with ``compose`` (``--compose``), also compose those Hydra
-    entrypoints and check the composed configs (see ``trackcheck.lint.compose``)."""
-    # A file's document is a tree of small objects without cycles, freed by reference counting
-    # when the next file starts; at the default threshold (700) the cyclic collector would scan
-    # them over and over (about a tenth of the run on a large tree).
-    old = gc.get_threshold()
-    gc.set_threshold(max(old[0], 50_000), *old[1:])
-    try:
-        return _lint(targets, policy, selection, compose)
-    finally:
-        gc.set_threshold(*old)
-
-
-def _lint(
-    targets: Sequence[Target],
-    policy: Policy,
-    selection: Selection | None,
-    compose: Sequence[Entry] | None,
-) -> Report:
+    entrypoints and check the composed configs (see ``trackcheck.lint.compose``). A file's
+    document is a tree without cycles, freed by reference counting when the next file starts."""
     selection = selection or Selection()
     ctx = LintContext(policy)
     rules = active_rules(RULES, policy, selection)
