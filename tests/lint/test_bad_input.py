@@ -314,7 +314,7 @@ def test_read_text_turns_an_open_failure_into_a_problem(tmp_path: Path,
     def refuse(*args: object, **kwargs: object) -> object:
         raise PermissionError(errno.EACCES, "Permission denied", str(p))
 
-    monkeypatch.setattr(document, "open", refuse, raising=False)  # shadows the builtin there only
+    monkeypatch.setattr(document, "_read_fd", refuse)  # the read after the file was opened
     text, problem = document.read_text(p, 1000)
     assert text is None and problem is not None
     assert problem.rule == "TC004" and "Permission denied" in problem.message

@@ -51,7 +51,12 @@ def uri_refs(value: str) -> Iterator[str]:
 
 
 def registry_context(ctx: LintContext, full_key: str) -> bool:
-    """A key path under the mlflow group, a registration or a deployment."""
+    """A key path under the mlflow group, a registration or a deployment (asked per mapping of
+    every file: memoised per key path, which a tree's files repeat)."""
+    return ctx.memo("registry context", lambda key: _registry_context(ctx, key))[full_key]
+
+
+def _registry_context(ctx: LintContext, full_key: str) -> bool:
     segments = set(_SEGMENT.split(full_key))
     return bool(segments & (REGISTRY_SEGMENTS | {ctx.policy.mlflow.group}))
 

@@ -201,12 +201,14 @@ def read_text(path: Path, max_bytes: int) -> tuple[str | None, LoadProblem | Non
     except OSError as e:
         return None, _unreadable(e)
     try:
-        with open(fd, "rb") as fh:
-            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
-                return None, LoadProblem("TC004", "not a regular file")
-            data = fh.read(max_bytes + 1)
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return None, LoadProblem("TC004", "not a regular file")
+        data = _read_fd(fd, min(st.st_size, max_bytes) + 1, max_bytes + 1)
     except OSError as e:
         return None, _unreadable(e)
+    finally:
+        os.close(fd)
     if len(data) > max_bytes:
         return None, LoadProblem(
             "TC004", f"oversized file: over the {max_bytes}-byte limit (max_file_bytes)",
@@ -223,10 +225,24 @@ def read_text(path: Path, max_bytes: int) -> tuple[str | None, LoadProblem | Non
     return text, None
 
 
+def _read_fd(fd: int, first: int, limit: int) -> bytes:
+    """Up to ``limit`` bytes of an open file, read with plain system calls (no buffered file
+    object per file): the size it had when looked at, then on to its end if it grew."""
+    parts, size, want = [], 0, first
+    while size < limit:
+        chunk = os.read(fd, min(want, limit - size))
+        if not chunk:
+            break
+        parts.append(chunk)
+        size += len(chunk)
+        want = 1 << 16
+    return parts[0] if len(parts) == 1 else b"".join(parts)
+
+
 def package_of(rel: str, text: str, config_root: str | None) -> str:
     """Hydra package of a config file: the ``# @package`` header, else its config group (its
     folder relative to the config root that holds it; none outside a root)."""
-    m = _PACKAGE.search(text[:2048])
+    m = _PACKAGE.search(text[:2048]) if text.find("@package", 0, 2048) >= 0 else None
     parts = rel.split("/")
     root = (config_root or "").strip("/")
     group: list[str] = []
