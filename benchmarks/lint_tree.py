@@ -210,7 +210,15 @@ class _Env:
     """How to start trackcheck and its peer, from the interpreter running this script."""
 
     def __init__(self) -> None:
-        self.env = {k: v for k, v in os.environ.items() if k != "GITHUB_ACTIONS"}
+        # an installed package has its modules compiled; a shell that sets
+        # PYTHONDONTWRITEBYTECODE would otherwise measure the compiler at every start-up
+        import compileall
+
+        import trackcheck
+
+        compileall.compile_dir(str(Path(trackcheck.__file__).parent), quiet=1)
+        self.env = {k: v for k, v in os.environ.items()
+                    if k not in ("GITHUB_ACTIONS", "PYTHONDONTWRITEBYTECODE")}
         bindir = Path(sys.executable).parent
         script = bindir / "trackcheck"
         self.tc = [str(script)] if script.exists() else [sys.executable, "-m", "trackcheck"]

@@ -21,13 +21,13 @@ from trackcheck.detect.keys import is_stand_in, key_words
 from trackcheck.detect.tokens import KNOWN_TOKENS
 from trackcheck.detect.uris import credential_in_uri
 from trackcheck.lint import commandlines, pysource
-from trackcheck.lint.document import Document
+from trackcheck.lint.document import CODE_STRING_KINDS, Document
 from trackcheck.policy import Policy
 
 if TYPE_CHECKING:
     from trackcheck.lint.context import LintContext
 
-KINDS = ("python", "shell")
+KINDS = CODE_STRING_KINDS
 # the text of a string outside its placeholders, less auth schemes and punctuation (as TC111
 # reads an interpolation in YAML): ``f"Bearer {token}"`` holds no secret of its own
 _AUTH_SCHEME = re.compile(r"\b(?:bearer|basic|token|digest)\b|[\W_]", re.I)

@@ -53,6 +53,8 @@ _TAGS = {
     "tag:yaml.org,2002:map": "mapping",
     "tag:yaml.org,2002:seq": "list",
 }
+# the kinds of file whose strings are read from their code (``trackcheck.lint.codestrings``)
+CODE_STRING_KINDS = ("python", "shell")
 _PACKAGE = re.compile(r"^#\s*@package\s+(\S+)", re.M)
 # the children of every scalar: one shared empty tuple, not a list per leaf (most nodes)
 _LEAF: list[Node] = ()  # type: ignore[assignment]

@@ -11,15 +11,18 @@ looked for among the files' ancestors instead.
 
 from __future__ import annotations
 
-import ast
 import os
 import re
 import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from trackcheck.policy import CONVENTIONAL_ROOTS as CONVENTIONAL
+
+if TYPE_CHECKING:
+    import ast
 
 _YAML = (".yaml", ".yml")
 # a top-level ``defaults:`` key opening a block or flow list: the cheap test before parsing
@@ -81,6 +84,8 @@ def _from_code(py_files: list[str], cwd: Path) -> list[Root]:
 
 def _config_paths(text: str, rel: str) -> Iterable[tuple[str, int]]:
     """(literal config path or dir, line) of the Hydra entry calls in one Python source."""
+    import ast  # only when Python sources are searched for config roots
+
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -105,6 +110,8 @@ def _config_paths(text: str, rel: str) -> Iterable[tuple[str, int]]:
 def _names_hydra(func: ast.expr) -> bool:
     """``hydra.main`` or a bare ``main`` imported from hydra (the file mentions hydra: the
     prefilter already checked), never an unrelated ``app.main(...)``."""
+    import ast
+
     if isinstance(func, ast.Attribute):
         return isinstance(func.value, ast.Name) and func.value.id == "hydra"
     return True

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from trackcheck.codes import CODES
 from trackcheck.engine import Report, Selection, active_rules, stamp
 from trackcheck.findings import Finding
-from trackcheck.lint import pysource, suppress
+from trackcheck.lint import suppress
 from trackcheck.lint.context import LintContext, deploy_shape
 from trackcheck.lint.discover import CODE_KINDS, Target
 from trackcheck.lint.document import Document, LoadProblem, Node, build, read_text
@@ -150,6 +150,8 @@ def _apply_suppressions(
     """Split findings into (reported, suppressed); TC005 for suppressions that do nothing."""
     sups = suppress.parse(doc.text) if doc.text else []
     if doc.kind == "python" and sups:  # real comments only, not look-alikes in string literals
+        from trackcheck.lint import pysource  # Python's ast and tokenize only for a file of code
+
         sups = pysource.real_comments(doc.text, sups)
     elif doc.kind in ("hydra", "yaml", "generated") and sups:  # nor text inside a YAML scalar
         sups = suppress.yaml_comments(doc.text, sups)

@@ -41,14 +41,15 @@ from collections.abc import Iterator
 from trackcheck.detect.redact import mask_uri_match
 from trackcheck.detect.uris import credential_in_uri
 from trackcheck.findings import Severity
-from trackcheck.lint import codestrings
 from trackcheck.lint.context import LintContext
-from trackcheck.lint.document import Document
+from trackcheck.lint.document import CODE_STRING_KINDS, Document
 from trackcheck.lint.rules.tc171_tracking_uri_in_code import consumed
 from trackcheck.rule import Hit, Rule
 
 
 def _in_code(doc: Document, ctx: LintContext) -> Iterator[Hit]:
+    from trackcheck.lint import codestrings  # Python's ast and tokenize only for a file of code
+
     pinned: frozenset[tuple[int, int]] | None = None
     for s, m in codestrings.credential_uris(doc):
         if ctx.token(m.group("password")) is not None:
@@ -63,7 +64,7 @@ def _in_code(doc: Document, ctx: LintContext) -> Iterator[Hit]:
 
 
 def check(doc: Document, ctx: LintContext) -> Iterator[Hit]:
-    if doc.kind in codestrings.KINDS:
+    if doc.kind in CODE_STRING_KINDS:
         yield from _in_code(doc, ctx)
         return
     for node in doc.strings():

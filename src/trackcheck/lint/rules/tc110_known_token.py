@@ -40,13 +40,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from trackcheck.findings import Severity
-from trackcheck.lint import codestrings
 from trackcheck.lint.context import LintContext
-from trackcheck.lint.document import Document
+from trackcheck.lint.document import CODE_STRING_KINDS, Document
 from trackcheck.rule import Hit, Rule
 
 
 def _in_code(doc: Document, ctx: LintContext) -> Iterator[Hit]:
+    from trackcheck.lint import codestrings  # Python's ast and tokenize only for a file of code
+
     for t in codestrings.tokens(doc, ctx.policy):
         where = f"'{t.key}'" if t.key else f"{doc.kind} source"
         yield Hit(f"{t.kind} in {where}", doc.path, t.key, t.line, t.column, value=t.text,
@@ -54,7 +55,7 @@ def _in_code(doc: Document, ctx: LintContext) -> Iterator[Hit]:
 
 
 def check(doc: Document, ctx: LintContext) -> Iterator[Hit]:
-    if doc.kind in codestrings.KINDS:
+    if doc.kind in CODE_STRING_KINDS:
         yield from _in_code(doc, ctx)
         return
     for node in doc.scalars():

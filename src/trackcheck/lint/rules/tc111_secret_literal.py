@@ -52,9 +52,8 @@ from collections.abc import Iterator
 from trackcheck.detect.keys import is_stand_in
 from trackcheck.detect.uris import credential_in_uri, uri_kind
 from trackcheck.findings import Severity
-from trackcheck.lint import codestrings
 from trackcheck.lint.context import LintContext
-from trackcheck.lint.document import Document, Node
+from trackcheck.lint.document import CODE_STRING_KINDS, Document, Node
 from trackcheck.lint.rules.tc171_tracking_uri_in_code import consumed
 from trackcheck.rule import Hit, Rule
 
@@ -82,6 +81,8 @@ _IN_CODE = {"default": "secret-like '{}' falls back to a literal value when the 
 
 
 def _in_code(doc: Document, ctx: LintContext) -> Iterator[Hit]:
+    from trackcheck.lint import codestrings  # Python's ast and tokenize only for a file of code
+
     pinned: frozenset[tuple[int, int]] | None = None
     for s in codestrings.bindings(doc, ctx):
         v = s.text.strip()
@@ -101,7 +102,7 @@ def _in_code(doc: Document, ctx: LintContext) -> Iterator[Hit]:
 
 
 def check(doc: Document, ctx: LintContext) -> Iterator[Hit]:
-    if doc.kind in codestrings.KINDS:
+    if doc.kind in CODE_STRING_KINDS:
         yield from _in_code(doc, ctx)
         return
     # under a secret-like key, or an item of a list of secrets (``api_keys[0]``): asked once

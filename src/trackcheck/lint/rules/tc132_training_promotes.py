@@ -37,7 +37,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from trackcheck.findings import Severity
-from trackcheck.lint import pysource
 from trackcheck.lint.aliases import alias_sites, owner
 from trackcheck.lint.context import LintContext
 from trackcheck.lint.document import Document
@@ -47,6 +46,8 @@ from trackcheck.rule import Hit, Rule
 
 def check(doc: Document, ctx: LintContext) -> Iterator[Hit]:
     if doc.kind == "python":  # set_registered_model_alias() in training code (training_code_paths)
+        from trackcheck.lint import pysource  # Python's ast and tokenize only for a file of code
+
         yield from pysource.promotion_hits(doc, ctx)
         return
     may = ", ".join(ctx.policy.aliases.training_may_declare) or "none"

@@ -41,7 +41,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from trackcheck.findings import Severity
-from trackcheck.lint import pysource
 from trackcheck.lint.aliases import registry_context
 from trackcheck.lint.context import LintContext
 from trackcheck.lint.document import Document, Node
@@ -62,6 +61,8 @@ def _stage_key(ctx: LintContext, node: Node) -> bool:
 
 def check(doc: Document, ctx: LintContext) -> Iterator[Hit]:
     if doc.kind == "python":  # stage transitions in code, found with ast (TC171's reading)
+        from trackcheck.lint import pysource  # Python's ast and tokenize only for a file of code
+
         yield from pysource.stage_hits(doc, ctx)
     if not doc.hydra:
         return

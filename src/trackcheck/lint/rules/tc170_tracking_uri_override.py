@@ -48,7 +48,7 @@ from collections.abc import Iterator
 
 from trackcheck.detect.uris import credential_in_uri, is_loopback, is_service_endpoint
 from trackcheck.findings import Severity
-from trackcheck.lint import codestrings, commandlines
+from trackcheck.lint import commandlines
 from trackcheck.lint.commandlines import Assignment, remote_uri, unquote
 from trackcheck.lint.context import LintContext
 from trackcheck.lint.document import Document
@@ -89,8 +89,11 @@ def check(doc: Document, ctx: LintContext) -> Iterator[Hit]:
     deploy = yaml and ctx.deploy_file(doc)
     env = {(n.key_line, n.name) for n in ctx.env_entries(doc)} if yaml else set()
     shell = doc.kind == "shell"
-    sets = {(v.line, v.column) for v in codestrings.values(doc) or () if v.role == "env"} \
-        if shell else set()
+    sets: set[tuple[int, int]] = set()
+    if shell:
+        from trackcheck.lint import codestrings  # Python's ast and tokenize only for a file of code
+
+        sets = {(v.line, v.column) for v in codestrings.values(doc) or () if v.role == "env"}
     for a in commandlines.from_document(doc):
         if (a.line, a.key) in env:
             continue

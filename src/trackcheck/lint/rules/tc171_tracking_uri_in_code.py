@@ -55,16 +55,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from trackcheck.detect.keys import is_stand_in
 from trackcheck.detect.uris import credential_in_uri, is_loopback, uri_kind
 from trackcheck.findings import Severity
-from trackcheck.lint import pysource
-from trackcheck.lint.codestrings import own_text
 from trackcheck.lint.context import LintContext
 from trackcheck.lint.document import Document
 from trackcheck.lint.tags import shown
 from trackcheck.rule import Hit, Rule
+
+if TYPE_CHECKING:
+    from trackcheck.lint import pysource
 
 _STORE = re.compile(r"mlruns|\.db\b|\.sqlite3?\b", re.I)
 _NETLOC = re.compile(r"^[A-Za-z][\w+.\-]*://([^/?#]*)")
@@ -73,6 +75,8 @@ _NETLOC = re.compile(r"^[A-Za-z][\w+.\-]*://([^/?#]*)")
 def _pins(c: pysource.Call, default: bool) -> str | None:
     """What the value pins, or None when the code decides nothing (text of its own that names
     no scheme, store or path; for a default, also a word that is no URI)."""
+    from trackcheck.lint import pysource  # ast and tokenize only for a file of code
+
     value = (c.value or "").strip()
     own = value.replace(pysource.PLACEHOLDER, "")
     if not own.strip(" /") or is_stand_in(value):
@@ -102,6 +106,8 @@ def _pins(c: pysource.Call, default: bool) -> str | None:
 
 def _message(c: pysource.Call, ctx: LintContext) -> tuple[str, bool] | None:
     """(message, whether the value is a secret), or None."""
+    from trackcheck.lint.codestrings import own_text  # ast and tokenize only for a file of code
+
     value = c.value or ""
     secret = credential_in_uri(value) is not None
     if c.kind in ("tracking_uri", "registry_uri"):
@@ -129,6 +135,8 @@ def reported(doc: Document, ctx: LintContext) -> Iterator[tuple[pysource.Call, s
     """Each call this rule reports, with its message and whether its value is a secret."""
     if doc.kind != "python":
         return
+    from trackcheck.lint import pysource  # ast and tokenize only for a file of code
+
     for c in pysource.calls(doc):
         found = _message(c, ctx) if c.value and c.kind not in ("stage", "alias") else None
         if found is not None:
