@@ -309,6 +309,18 @@ def test_version_and_help(capsys: Cap) -> None:
     assert run(capsys, "lint", "--help")[0] == 0
 
 
+def test_help_is_wrapped_to_the_terminals_width(capsys: Cap,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    widest = {}
+    for columns in (50, 120):
+        monkeypatch.setenv("COLUMNS", str(columns))
+        code, out, _ = run(capsys, "lint", "--help")
+        assert code == 0
+        # usage groups such as ``[--format {...}]`` are never broken; help text is
+        widest[columns] = max(len(line) for line in out.splitlines() if "[" not in line)
+    assert 40 <= widest[50] <= 48 and 100 <= widest[120] <= 118
+
+
 # --- the installed entry points, in a subprocess -------------------------------------------------
 CONSOLE_SCRIPT = Path(sys.executable).with_name("trackcheck")
 
