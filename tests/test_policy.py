@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import FrozenInstanceError, replace
 from pathlib import Path
 
 import pytest
@@ -372,3 +373,14 @@ def test_strict_policy_built_without_validation_raises_severities() -> None:
     policy, _ = load_policy("strict")
     assert policy.rule_severity("TC140", Severity.WARNING) is Severity.ERROR
     assert policy.rule_severity("TC101", Severity.WARNING) is Severity.WARNING
+
+
+def test_policy_sections_compare_and_show_by_their_fields(tmp_path: Path) -> None:
+    default, strict = (load_policy(n, cwd=tmp_path)[0] for n in ("default", "strict"))
+    assert default != strict and default == load_policy("default", cwd=tmp_path)[0]
+    assert replace(default.guard, mode="observe") != default.guard
+    assert repr(default.guard).startswith("GuardPolicy(mode='enforce', rules={}")
+    with pytest.raises(TypeError):  # equal by value, and their values hold lists
+        hash(default)
+    with pytest.raises(FrozenInstanceError):
+        default.guard.mode = "observe"  # type: ignore[misc]

@@ -45,6 +45,21 @@ class _Section:
     # (the built-in one, a file validated before) never loads it (~0.1 s of start-up)
     __pydantic_config__ = {"extra": "forbid"}
 
+    # equality and repr by fields, written once here rather than generated per section
+    # (dataclasses compile each generated method: a third of defining the schema at start-up)
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return all(getattr(self, f.name) == getattr(other, f.name)
+                   for f in dataclasses.fields(self))  # type: ignore[arg-type]
+
+    __hash__ = None  # type: ignore[assignment]  # equal by value, and values hold lists
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{f.name}={getattr(self, f.name)!r}"
+                           for f in dataclasses.fields(self) if f.repr)  # type: ignore[arg-type]
+        return f"{type(self).__qualname__}({fields})"
+
 
 class _Check:
     """``Annotated`` metadata that pydantic applies when it validates a policy file: bounds
@@ -65,7 +80,7 @@ class _Check:
         return core_schema.no_info_after_validator_function(self.after, schema)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)  # see _Section
 class AliasPolicy(_Section):
     allowed: list[str] = field(default_factory=list)
     exclusive: list[list[str]] = field(default_factory=list)
@@ -77,7 +92,7 @@ class AliasPolicy(_Section):
     retired: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)  # see _Section
 class RunTagPolicy(_Section):
     required: list[str] = field(default_factory=list)
     allowed: list[str] = field(default_factory=list)
@@ -87,13 +102,13 @@ class RunTagPolicy(_Section):
     blocks: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)  # see _Section
 class NamingPolicy(_Section):
     experiment_name: list[str] = field(default_factory=list)
     run_name: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)  # see _Section
 class MlflowSchema(_Section):
     group: str = "mlflow"
     keys: dict[str, str] = field(default_factory=dict)
@@ -101,14 +116,14 @@ class MlflowSchema(_Section):
     strict_schema: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)  # see _Section
 class LineagePolicy(_Section):
     required_for: list[str] = field(default_factory=list)
     git_commit_tags: list[str] = field(default_factory=list)
     require_dataset_digest: bool = True
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)  # see _Section
 class Entrypoint(_Section):
     """A training entrypoint that ``lint --compose`` composes with Hydra: a primary config, the
     override sets it is launched with, and the groups whose every option is composed in turn."""
@@ -120,7 +135,7 @@ class Entrypoint(_Section):
     sweep: list[str] | Literal["all"] = "all"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)  # see _Section
 class AuditLimits(_Section):
     """Budgets of one registry audit; reaching one ends it in exit 3 (never a partial pass)."""
 
@@ -130,7 +145,7 @@ class AuditLimits(_Section):
     max_response_bytes: Annotated[int, _Check(gt=0, le=1_000_000_000)] = 64_000_000
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)  # see _Section
 class RuleSetting(_Section):
     enabled: bool = True
     severity: Severity | None = None
@@ -148,7 +163,7 @@ def _token_regex(v: str) -> str:
     return v
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)  # see _Section
 class TokenPattern(_Section):
     name: str
     regex: Annotated[str, _Check(_token_regex)]
@@ -188,7 +203,7 @@ RuleCode = Annotated[str, _Check(_code)]
 RulePrefix = Annotated[str, _Check(_prefix)]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)  # see _Section
 class GuardPolicy(_Section):
     """The write-time guard (``mlflow server --app-name trackcheck``): how each verdict is
     applied, and the rules that exist only at write time (TC301-TC303)."""
@@ -223,7 +238,7 @@ def _one_root(data: Any) -> Any:
     return data
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)  # see _Section
 class Policy(_Section):
     extends: str | None = None
     # Hydra config roots (relative paths); empty: found by discovery (``trackcheck.lint.roots``)
