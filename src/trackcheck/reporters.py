@@ -151,13 +151,14 @@ def github(report: Report, rules: Mapping[str, Rule], show_suppressed: bool = Fa
 
 
 # characters XML 1.0 cannot carry at all, not even as references
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# (compiled when JUnit is written: re's own cache keeps it)
+_NOT_XML = "[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]"
 
 
 def _xml_attr(s: str) -> str:
     from xml.sax.saxutils import quoteattr
 
-    return quoteattr(_NOT_XML.sub(lambda m: repr(m.group())[1:-1], s))
+    return quoteattr(re.sub(_NOT_XML, lambda m: repr(m.group())[1:-1], s))
 
 
 def junit(report: Report, rules: Mapping[str, Rule], show_suppressed: bool = False) -> str:
