@@ -31,6 +31,11 @@ RECORD_MERGES = True
 # Hydra reads and parses the file again in every composition (as Hydra alone does). Read when a
 # session starts.
 CACHE_LOADS = True
+# start each composition from a copy of the merged state of the longest merge-order prefix an
+# earlier composition of the session shared (with the load cache on), and build Hydra's defaults
+# interpolation map only where an entry reads it; False: Hydra's own code does both every time.
+# Read when a session starts.
+REUSE_WORK = True
 
 from trackcheck.lint.compose.compositions import REPLACED, UNSAFE, Outcome, run  # noqa: E402
 from trackcheck.lint.compose.plan import (  # noqa: E402
@@ -42,4 +47,4 @@ from trackcheck.lint.compose.plan import (  # noqa: E402
 )
 
 __all__ = ["CACHE_LOADS", "ComposeError", "Entry", "INSTALL_HINT", "Outcome", "RECORD_MERGES",
-           "REPLACED", "UNSAFE", "describe", "plan", "run"]
+           "REPLACED", "REUSE_WORK", "UNSAFE", "describe", "plan", "run"]

@@ -21,6 +21,7 @@ from trackcheck.lint.compose.plan import (
     search_problem,
     shown_override,
 )
+from trackcheck.lint.compose.reuse import Merges, lazy_interpolation_map
 from trackcheck.lint.document import Document, Node
 from trackcheck.policy import Policy
 
@@ -131,6 +132,9 @@ class Session:
                     return single(default, repo)
 
                 self.loader._load_single_config = recorded
+            self.merges: Merges | None = None
+            if package.REUSE_WORK:
+                self._reuse(hydra.__version__, stack)
             # the search path Hydra builds from ``hydra.searchpath`` (after resolving it) keeps
             # only directories of the repository, however the entries were written; patched on
             # the class, as Hydra works on deep copies of the loader's repository
@@ -152,6 +156,31 @@ class Session:
 
     def __exit__(self, *exc: object) -> None:
         self._stack.close()
+
+    def _reuse(self, version: str, stack: ExitStack) -> None:
+        """Hydra's work that repeats across compositions, done once (see ``reuse``): the
+        defaults interpolation map only where an entry reads it, and, with the load cache, each
+        composition started from the merged prefix an earlier one shared. Hydra 1.3's merge loop
+        is the one ``Merges`` follows; with another Hydra, Hydra's own runs."""
+        from hydra._internal import defaults_list
+
+        made = defaults_list.__dict__["_create_interpolation_map"]
+        defaults_list._create_interpolation_map = lazy_interpolation_map(made)
+        stack.callback(setattr, defaults_list, "_create_interpolation_map", made)
+        if self.loads is None or not version.startswith("1.3.") or not hasattr(
+                self.loader, "_compose_config_from_defaults_list"):
+            return
+        merges = self.merges = Merges()
+
+        def skipped(default: Any) -> None:
+            if self.recording:
+                self.order.append(default)
+
+        def composed(defaults: list[Any], repo: Any) -> Any:
+            return merges.compose(defaults, repo, self.loader._load_single_config, skipped,
+                                  lambda: self.env_read is None, self.primary)
+
+        self.loader._compose_config_from_defaults_list = composed
 
     def _no_env(self, key: str, default: Any = None) -> Any:
         self.env_read = str(key)
@@ -260,15 +289,21 @@ class Session:
                 if primary is not None and node is not None:
                     self.dropped.append((primary, node, why))
 
-    def compose(self, config: str,
-                overrides: tuple[str, ...]) -> tuple[dict[str, Any], dict[str, Any]]:
-        """The composed config as a plain container, unresolved, and Hydra's group choices."""
+    def hydra_config(self, config: str, overrides: tuple[str, ...]) -> Any:
+        """What ``hydra.compose`` gives for the config and overrides, its ``hydra`` node
+        included; this composition's reads and merge order recorded."""
         from hydra import compose
-        from omegaconf import OmegaConf, open_dict
 
         self.paths, self.order, self.refused, self.env_read = {}, [], None, None
         self.blocked, self.outside, self.dropped, self.primary = None, None, [], config
-        cfg = compose(config_name=config, overrides=list(overrides), return_hydra_config=True)
+        return compose(config_name=config, overrides=list(overrides), return_hydra_config=True)
+
+    def compose(self, config: str,
+                overrides: tuple[str, ...]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The composed config as a plain container, unresolved, and Hydra's group choices."""
+        from omegaconf import OmegaConf, open_dict
+
+        cfg = self.hydra_config(config, overrides)
         choices = OmegaConf.to_container(cfg.hydra.runtime.choices, resolve=False)
         with open_dict(cfg):
             del cfg["hydra"]

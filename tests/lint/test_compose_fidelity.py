@@ -1,0 +1,157 @@
+"""A composition by trackcheck's session is the config a plain ``hydra.compose`` gives, whatever
+trackcheck reuses across the compositions of a run (parsed files, merged prefixes)."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from trackcheck.lint import compose
+from trackcheck.policy import load_policy
+
+FILES = {
+    # ``_self_`` between two groups: model/a's keys give way to the primary's, optimizer's do not
+    "config.yaml": """\
+        defaults:
+          - model: a
+          - _self_
+          - optimizer@model.optim: adam
+          - data: ${model}
+          - mlflow: default
+        model:
+          name: from-primary
+          optim:
+            lr: 0.5
+        seed: 1
+        """,
+    "model/a.yaml": "name: a\nlr: 0.01\nlayers: [1, 2]\n",
+    "model/b.yaml": "defaults:\n  - /activation: relu\n  - _self_\nname: b\nlr: ???\n",
+    "optimizer/adam.yaml": "name: adam\nlr: 0.001\nbetas: [0.9, 0.999]\n",
+    "optimizer/sgd.yaml": "name: sgd\nlr: 0.1\nmomentum: 0.9\n",
+    "activation/relu.yaml": "fn: relu\n",
+    "data/a.yaml": "rows: 1\nsource: ${model.name}\n",
+    "data/b.yaml": "rows: 2\n",
+    "mlflow/default.yaml": """\
+        tracking_uri: ${oc.env:MLFLOW_TRACKING_URI}
+        experiment_name: base
+        run_name: ???
+        tags:
+          owner: ml
+        """,
+    # an experiment: global package, default-list overrides of a group and a placed group
+    "experiment/big.yaml": """\
+        # @package _global_
+        defaults:
+          - override /model: b
+          - override /optimizer@model.optim: sgd
+        model:
+          lr: 0.5
+        mlflow:
+          run_name: big-run
+          tags:
+            size: big
+        seed: 7
+        """,
+    "experiment/small.yaml": "# @package _global_\nseed: 3\nmlflow:\n  run_name: small\n",
+}
+
+SETS: list[tuple[str, ...]] = [
+    (),
+    ("model=b",),
+    ("optimizer@model.optim=sgd",),
+    ("data=b",),
+    ("+experiment=big",),
+    ("+experiment=small",),
+    ("+experiment=big", "model.lr=0.9"),
+    ("mlflow.run_name=r",),
+    ("~data",),
+    ("hydra/job_logging=disabled",),
+    ("model=b", "optimizer@model.optim=sgd"),
+    (),
+]
+
+
+@pytest.fixture
+def conf(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    for rel, text in FILES.items():
+        (tmp_path / "config" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "config" / rel).write_text(textwrap.dedent(text), "utf-8")
+    monkeypatch.chdir(tmp_path)
+    return str(tmp_path / "config")
+
+
+def shown(cfg: Any) -> tuple[object, ...]:
+    """All of a composed config that a reader can tell apart: its content unresolved (the
+    ``hydra`` node included), key order, node types and the flags set on every node."""
+    from omegaconf import OmegaConf
+
+    def flags(node: Any, at: str = "") -> list[tuple[str, str, dict[str, bool]]]:
+        out = [(at, type(node).__name__, dict(node._metadata.flags))]
+        if OmegaConf.is_dict(node) and not node._is_none() and not node._is_missing():
+            for k in node.keys():
+                out += flags(node._get_node(k), f"{at}.{k}")
+        elif OmegaConf.is_list(node) and not node._is_none() and not node._is_missing():
+            for i in range(len(node)):
+                out += flags(node._get_node(i), f"{at}[{i}]")
+        return out
+
+    return (OmegaConf.to_yaml(cfg, resolve=False), OmegaConf.to_container(cfg, resolve=False),
+            flags(cfg), OmegaConf.get_type(cfg.hydra))
+
+
+def plain(conf: str) -> list[tuple[object, ...]]:
+    from hydra import compose as hydra_compose
+    from hydra import initialize_config_dir
+
+    with initialize_config_dir(version_base=None, config_dir=conf, job_name="trackcheck"):
+        return [shown(hydra_compose(config_name="config", overrides=list(s),
+                                    return_hydra_config=True)) for s in SETS]
+
+
+@pytest.mark.parametrize("reuse", [True, False])
+def test_every_composition_is_what_hydra_compose_gives(
+        conf: str, reuse: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    from trackcheck.lint.compose.session import Session
+
+    expected = plain(conf)
+    monkeypatch.setattr(compose, "REUSE_WORK", reuse)
+    with Session(conf, load_policy("default")[0], {}, Path.cwd()) as session:
+        got = [shown(session.hydra_config("config", s)) for s in SETS]
+        # the same config, for the checks, without the hydra node: the choices Hydra made
+        root, choices = session.compose("config", ("+experiment=big",))
+        merges = session.merges
+    assert got == expected
+    # ``_self_`` after model, before optimizer: the primary's name stands, sgd's rate does
+    assert root["model"] == {"name": "from-primary", "lr": 0.5, "activation": {"fn": "relu"},
+                             "optim": {"name": "sgd", "lr": 0.1, "momentum": 0.9}}
+    assert root["seed"] == 7 and root["mlflow"]["tags"] == {"owner": "ml", "size": "big"}
+    assert choices["model"] == "b" and choices["optimizer@model.optim"] == "sgd"
+    assert choices["data"] == "b" and choices["experiment"] == "big"
+    if reuse:  # the prefixes were reused, not merged again: what this test is about
+        assert merges is not None and merges.restored > merges.merged > 0
+    else:
+        assert merges is None
+
+
+def test_the_merge_order_blamed_is_hydras_with_prefixes_reused(
+        conf: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from trackcheck.lint.compose.session import Session
+
+    orders = {}
+    for reuse in (False, True):
+        monkeypatch.setattr(compose, "REUSE_WORK", reuse)
+        with Session(conf, load_policy("default")[0], {}, Path.cwd()) as session:
+            seen = []
+            for s in SETS:
+                session.compose("config", s)
+                seen.append([(Path(d.path).name, pkg) for pkg, d in session.merge_list()])
+            orders[reuse] = seen
+    assert orders[True] == orders[False]
+    # +experiment=big: its overrides take effect in place, its own keys merge last
+    assert orders[True][4] == [
+        ("relu.yaml", ("model", "activation")), ("b.yaml", ("model",)), ("config.yaml", ()),
+        ("sgd.yaml", ("model", "optim")), ("b.yaml", ("data",)), ("default.yaml", ("mlflow",)),
+        ("big.yaml", ())]
