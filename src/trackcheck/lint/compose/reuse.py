@@ -10,7 +10,8 @@ from __future__ import annotations
 import math
 import pickle
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 # checkpoints one composition takes along its merge order (evenly spaced, the last step always),
@@ -33,6 +34,25 @@ def lazy_interpolation_map(original: Callable[..., Any]) -> Callable[..., Any]:
         return original(overrides, defaults_list, self_added)
 
     return create
+
+
+@contextmanager
+def shared_in_copies(cls: type) -> Iterator[None]:
+    """Instances of ``cls`` are themselves in a ``copy.deepcopy`` of what holds them, for as long
+    as this runs (a singleton that copies only read)."""
+    had = cls.__dict__.get("__deepcopy__")
+    cls.__deepcopy__ = _itself  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        if had is None:
+            del cls.__deepcopy__  # type: ignore[attr-defined]
+        else:
+            cls.__deepcopy__ = had  # type: ignore[attr-defined]
+
+
+def _itself(self: Any, memo: dict[int, Any]) -> Any:
+    return self
 
 
 def _plain(value: Any) -> bool:
@@ -168,8 +188,10 @@ def _strip_defaults(cfg: Any) -> None:
     if isinstance(cfg, DictConfig):
         if cfg._is_missing() or cfg._is_none():
             return
-        with flag_override(cfg, ["readonly", "struct"], False):
-            if cfg._get_flag("HYDRA_REMOVE_TOP_LEVEL_DEFAULTS"):
+        # Hydra opens every node (flags set and set back: only their cache notices); the flag it
+        # asks about is not one it opens
+        if cfg._get_flag("HYDRA_REMOVE_TOP_LEVEL_DEFAULTS"):
+            with flag_override(cfg, ["readonly", "struct"], False):
                 cfg._set_flag("HYDRA_REMOVE_TOP_LEVEL_DEFAULTS", None)
                 cfg.pop("defaults", None)
         for _key, value in cfg.items_ex(resolve=False):

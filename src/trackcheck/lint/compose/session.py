@@ -10,7 +10,7 @@ import re
 import warnings
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trackcheck.lint.compose.blame import Segs, node_at, ref_target
 from trackcheck.lint.compose.plan import (
@@ -21,9 +21,12 @@ from trackcheck.lint.compose.plan import (
     search_problem,
     shown_override,
 )
-from trackcheck.lint.compose.reuse import Merges, lazy_interpolation_map
+from trackcheck.lint.compose.reuse import Merges, lazy_interpolation_map, shared_in_copies
 from trackcheck.lint.document import Document, Node
 from trackcheck.policy import Policy
+
+if TYPE_CHECKING:
+    from trackcheck.lint.compose.results import Kept
 
 # Hydra's error messages, read to find the defaults entry to blame
 _IN = re.compile(r"^In '?([^':\s]+)'?:\s*")
@@ -81,6 +84,9 @@ class Session:
         # hydra.searchpath entries of the primary config that Hydra is not given, and why
         self.dropped: list[tuple[Document, Node, str]] = []
         self.primary = ""
+        self._files: dict[tuple[str, str], str | None] = {}  # (source dir, config path) -> file
+        self._verdicts: dict[str, tuple[str | None, tuple[Node, str] | None]] = {}
+        self.kept: dict[tuple[str, str, str, str], Kept | None] = {}  # see _kept_load
 
     # Hydra's global state is set up here and undone on exit, in reverse order, whatever happens
     def __enter__(self) -> Session:
@@ -167,9 +173,23 @@ class Session:
         made = defaults_list.__dict__["_create_interpolation_map"]
         defaults_list._create_interpolation_map = lazy_interpolation_map(made)
         stack.callback(setattr, defaults_list, "_create_interpolation_map", made)
+        # Hydra deep-copies its config repository for each composition (and each listing of a
+        # group's options), the ConfigStore singleton with it; the copy is only read
+        from hydra.core.config_store import ConfigStore
+
+        stack.enter_context(shared_in_copies(ConfigStore))
         if self.loads is None or not version.startswith("1.3.") or not hasattr(
                 self.loader, "_compose_config_from_defaults_list"):
             return
+        from hydra._internal.config_repository import ConfigRepository
+
+        repo_load = ConfigRepository.__dict__["load_config"]
+
+        def kept_load(repo: Any, config_path: str) -> Any:
+            return self._kept_load(repo, config_path, repo_load)
+
+        ConfigRepository.load_config = kept_load  # type: ignore[method-assign]
+        stack.callback(setattr, ConfigRepository, "load_config", repo_load)
         merges = self.merges = Merges()
 
         def skipped(default: Any) -> None:
@@ -181,6 +201,32 @@ class Session:
                                   lambda: self.env_read is None, self.primary)
 
         self.loader._compose_config_from_defaults_list = composed
+
+    def _kept_load(self, repo: Any, config_path: str, load: Any) -> Any:
+        """Hydra's ``ConfigRepository.load_config`` (the source's load, then the defaults list
+        taken out of the config and parsed) done once per run and session: each composition
+        gets a copy (``results.LazyResult``), its file admitted again. The primary config is
+        loaded each time: ``_drop_search_entries`` works on its own copy."""
+        from hydra.core.object_type import ObjectType
+
+        from trackcheck.lint.compose.results import keep
+
+        if config_path == self.primary:
+            return load(repo, config_path)
+        source = repo._find_object_source(config_path=config_path, object_type=ObjectType.CONFIG)
+        if source is None:
+            return load(repo, config_path)
+        key = (source.scheme(), str(source.provider), str(source.path), config_path)
+        if key not in self.kept:
+            result = load(repo, config_path)  # a load that fails is not kept: it fails again
+            self.kept[key] = keep(result)
+            return result
+        hit = self.kept[key]
+        if hit is None:
+            return load(repo, config_path)
+        if source.scheme() == "file":
+            self._admit(source, config_path)
+        return hit.copy()
 
     def _no_env(self, key: str, default: Any = None) -> Any:
         self.env_read = str(key)
@@ -203,24 +249,47 @@ class Session:
             self.docs[full] = load(Target(Path(full), rel, "hydra", False), self.policy)
         return self.docs[full]
 
-    def _guarded(self, src: Any, config_path: str, load: Any) -> Any:
+    def _file(self, src: Any, config_path: str) -> str | None:
+        """The real path of the file a file source reads for ``config_path``, if it is one;
+        looked up once per run with the load cache (files are read once per run then, too)."""
+        key = (str(src.path), config_path)
+        if self.loads is not None and key in self._files:
+            return self._files[key]
         name = config_path if config_path.endswith(YAML_SUFFIXES) else config_path + ".yaml"
         full = os.path.realpath(os.path.join(src.path, name))
-        doc = None
-        if os.path.isfile(full):
-            if not any(full == r or full.startswith(r.rstrip(os.sep) + os.sep) for r in self.roots):
-                self.outside = config_path  # a link out of the tree: never read
-                raise RuntimeError("refused by trackcheck")
-            doc = self.doc(full)
+        found = self._files[key] = full if os.path.isfile(full) else None
+        return found
+
+    def _verdict(self, doc: Document) -> tuple[str | None, tuple[Node, str] | None]:
+        """Why a file must not reach Hydra, or what in it would read the environment: the same
+        for every composition that reads it."""
+        if doc.path not in self._verdicts:
             reason = _unsafe(doc)
-            blocked = _reaches_out(doc) if reason is None else None
-            if blocked is not None:
-                self.blocked = (doc, *blocked)
-                raise RuntimeError("refused by trackcheck")
-            if reason:
-                self.refused = (doc, reason)
-                raise RuntimeError("refused by trackcheck")
-            self.paths.setdefault(config_path, full)
+            self._verdicts[doc.path] = (reason, _reaches_out(doc) if reason is None else None)
+        return self._verdicts[doc.path]
+
+    def _admit(self, src: Any, config_path: str) -> Document | None:
+        """The per-file verdict on a file a file source is to read (raises when it must not),
+        and the file recorded as this composition's."""
+        full = self._file(src, config_path)
+        if full is None:
+            return None
+        if not any(full == r or full.startswith(r.rstrip(os.sep) + os.sep) for r in self.roots):
+            self.outside = config_path  # a link out of the tree: never read
+            raise RuntimeError("refused by trackcheck")
+        doc = self.doc(full)
+        reason, blocked = self._verdict(doc)
+        if blocked is not None:
+            self.blocked = (doc, *blocked)
+            raise RuntimeError("refused by trackcheck")
+        if reason:
+            self.refused = (doc, reason)
+            raise RuntimeError("refused by trackcheck")
+        self.paths.setdefault(config_path, full)
+        return doc
+
+    def _guarded(self, src: Any, config_path: str, load: Any) -> Any:
+        doc = self._admit(src, config_path)
         result = self._load(src, config_path, load)
         if doc is not None and config_path == self.primary:
             self._drop_search_entries(doc, result.config)
