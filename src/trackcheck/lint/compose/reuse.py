@@ -91,6 +91,7 @@ class Merges:
         self.snapshots: dict[int, bytes] = {}  # node -> pickled state after its steps
         self.taken: set[tuple[str, int]] = set()  # (primary, depth) that has a checkpoint
         self.restored = self.merged = 0  # steps taken from a snapshot / merged, for benchmarks
+        self.singles: dict[tuple[Any, ...], bytes | None] = {}  # step -> its config, placed
 
     def compose(self, defaults: list[Any], repo: Any, single: Callable[..., Any],
                 skipped: Callable[[Any], None], clean: Callable[[], bool],
@@ -129,22 +130,45 @@ class Merges:
         with flag_override(cfg, "no_deepcopy_set_nodes", True):
             for i in range(start, len(defaults)):
                 default = defaults[i]
-                loaded = single(default=default, repo=repo)
+                step = _step(default, repo)
+                config = self._loaded(default, step, repo, single, skipped)
                 try:
-                    cfg.merge_with(loaded.config)
+                    cfg.merge_with(config)
                 except OmegaConfBaseException as e:  # Hydra's message, raised as Hydra does
                     raise ConfigCompositionException(  # noqa: B904
                         f"In '{default.config_path}': {type(e).__name__} raised while"
                         f" composing config:\n{e}"
                     ).with_traceback(sys.exc_info()[2])
                 self.merged += 1
-                node = self._child(node, _step(default, repo))
+                node = self._child(node, step)
                 depth = i + 1
                 if node > 0 and (depth % stride == 0 or depth == len(defaults)) \
                         and (primary, depth) not in self.taken and clean():
                     self._snapshot(node, cfg, primary, depth)
         _strip_defaults(cfg)
         return cfg
+
+    def _loaded(self, default: Any, step: tuple[Any, ...] | None, repo: Any,
+                single: Callable[..., Any], skipped: Callable[[Any], None]) -> Any:
+        """The config ``single`` (Hydra's ``_load_single_config``) gives for a step: a copy of
+        the one it gave the first time, placed in its package already. Not for the primary
+        config (the search path guard gives it its own copy) nor for a config a ConfigStore
+        schema of the same name is merged into (Hydra changes the loaded result then)."""
+        if step is None or default.primary:
+            return single(default=default, repo=repo).config
+        if step in self.singles:
+            blob = self.singles[step]
+            if blob is not None:
+                skipped(default)
+                return pickle.loads(blob)
+            return single(default=default, repo=repo).config
+        config = single(default=default, repo=repo).config
+        try:  # before the merge, which moves the config's nodes into the composed one
+            self.singles[step] = None if _has_schema(default, repo) else pickle.dumps(
+                config, pickle.HIGHEST_PROTOCOL)
+        except Exception:  # pickle raises many types: such a config is loaded each time
+            self.singles[step] = None
+        return config
 
     def _child(self, node: int, step: tuple[Any, ...] | None) -> int:
         """The trie node after ``step`` from ``node``; -1 once a step cannot be told apart."""
@@ -179,6 +203,18 @@ def _step(default: Any, repo: Any) -> tuple[Any, ...] | None:
         return None
     return (default.config_path, default.package, bool(default.primary), loaded.path,
             loaded.provider)
+
+
+def _has_schema(default: Any, repo: Any) -> bool:
+    """Whether Hydra merges a ConfigStore schema of the same name into the config (deprecated
+    since Hydra 1.1, still done)."""
+    from hydra.plugins.config_source import ConfigSource
+
+    loaded = repo.load_config(config_path=default.config_path)
+    if loaded is None or loaded.is_schema_source:
+        return False
+    name = ConfigSource._normalize_file_name(filename=default.config_path)
+    return bool(repo.get_schema_source().is_config(name))
 
 
 def _strip_defaults(cfg: Any) -> None:

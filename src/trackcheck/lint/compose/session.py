@@ -4,6 +4,7 @@ recorded."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import pickle
 import re
@@ -87,6 +88,7 @@ class Session:
         self._files: dict[tuple[str, str], str | None] = {}  # (source dir, config path) -> file
         self._verdicts: dict[str, tuple[str | None, tuple[Node, str] | None]] = {}
         self.kept: dict[tuple[str, str, str, str], Kept | None] = {}  # see _kept_load
+        self._where: dict[tuple[object, str], int | None] = {}  # see _kept_load
 
     # Hydra's global state is set up here and undone on exit, in reverse order, whatever happens
     def __enter__(self) -> Session:
@@ -178,6 +180,13 @@ class Session:
         from hydra.core.config_store import ConfigStore
 
         stack.enter_context(shared_in_copies(ConfigStore))
+        # Hydra asks its version base about each defaults entry, parsing two version strings
+        # each time: the parse is a pure function, remembered
+        from hydra import version as hydra_version
+
+        parse = hydra_version.__dict__["_get_version"]
+        hydra_version._get_version = functools.lru_cache(maxsize=64)(parse)
+        stack.callback(setattr, hydra_version, "_get_version", parse)
         if self.loads is None or not version.startswith("1.3.") or not hasattr(
                 self.loader, "_compose_config_from_defaults_list"):
             return
@@ -213,9 +222,16 @@ class Session:
 
         if config_path == self.primary:
             return load(repo, config_path)
-        source = repo._find_object_source(config_path=config_path, object_type=ObjectType.CONFIG)
-        if source is None:
+        # which of the composition's sources has the config: the same for the same sources
+        where = (tuple((s.scheme(), s.provider, s.path) for s in repo.sources), config_path)
+        if where not in self._where:
+            found = repo._find_object_source(config_path=config_path,
+                                             object_type=ObjectType.CONFIG)
+            self._where[where] = None if found is None else repo.sources.index(found)
+        at = self._where[where]
+        if at is None:
             return load(repo, config_path)
+        source = repo.sources[at]
         key = (source.scheme(), str(source.provider), str(source.path), config_path)
         if key not in self.kept:
             result = load(repo, config_path)  # a load that fails is not kept: it fails again
