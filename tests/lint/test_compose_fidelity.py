@@ -103,12 +103,21 @@ def shown(cfg: Any) -> tuple[object, ...]:
 
 
 def plain(conf: str) -> list[tuple[object, ...]]:
+    """Each composition of ``SETS`` by Hydra alone: all of it, and what the checks are given
+    (the config without its hydra node, unresolved, and the group choices)."""
     from hydra import compose as hydra_compose
     from hydra import initialize_config_dir
+    from omegaconf import OmegaConf
 
+    out = []
     with initialize_config_dir(version_base=None, config_dir=conf, job_name="trackcheck"):
-        return [shown(hydra_compose(config_name="config", overrides=list(s),
-                                    return_hydra_config=True)) for s in SETS]
+        for s in SETS:
+            cfg = hydra_compose(config_name="config", overrides=list(s), return_hydra_config=True)
+            whole = OmegaConf.to_container(cfg, resolve=False)
+            assert isinstance(whole, dict)
+            hydra = whole.pop("hydra")
+            out.append((shown(cfg), whole, hydra["runtime"]["choices"]))
+    return out
 
 
 @pytest.mark.parametrize("reuse", [True, False])
@@ -118,10 +127,20 @@ def test_every_composition_is_what_hydra_compose_gives(
 
     expected = plain(conf)
     monkeypatch.setattr(compose, "REUSE_WORK", reuse)
+    got = []
     with Session(conf, load_policy("default")[0], {}, Path.cwd()) as session:
-        got = [shown(session.hydra_config("config", s)) for s in SETS]
-        # the same config, for the checks, without the hydra node: the choices Hydra made
-        root, choices = session.compose("config", ("+experiment=big",))
+        whole = session.hydra_config
+
+        def seen(*a: Any) -> Any:
+            cfg = whole(*a)
+            got.append(shown(cfg))
+            return cfg
+
+        monkeypatch.setattr(session, "hydra_config", seen)
+        for s in SETS:
+            root, choices = session.compose("config", s)
+            got[-1] = (got[-1], root, choices)
+        root, choices = got[4][1:]  # +experiment=big
         merges = session.merges
     assert got == expected
     # ``_self_`` after model, before optimizer: the primary's name stands, sgd's rate does

@@ -16,8 +16,8 @@ from typing import Any
 
 # checkpoints one composition takes along its merge order (evenly spaced, the last step always),
 # and at most this many in all per session: memory stays a bounded multiple of a composed config
-CHECKPOINTS = 16
-MAX_SNAPSHOTS = 64
+CHECKPOINTS = 32
+MAX_SNAPSHOTS = 128
 _PLAIN = (str, int, float, bool, type(None))
 
 

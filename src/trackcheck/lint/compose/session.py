@@ -386,14 +386,19 @@ class Session:
     def compose(self, config: str,
                 overrides: tuple[str, ...]) -> tuple[dict[str, Any], dict[str, Any]]:
         """The composed config as a plain container, unresolved, and Hydra's group choices."""
-        from omegaconf import OmegaConf, open_dict
+        from omegaconf import OmegaConf
 
         cfg = self.hydra_config(config, overrides)
         choices = OmegaConf.to_container(cfg.hydra.runtime.choices, resolve=False)
-        with open_dict(cfg):
-            del cfg["hydra"]
-        root = OmegaConf.to_container(cfg, resolve=False)
-        assert isinstance(root, dict) and isinstance(choices, dict)
+        # what OmegaConf.to_container gives for the config without its hydra node, node by
+        # node (taking the node out would open the config: a flag set on every node twice)
+        root: dict[str, Any] = {}
+        for key in cfg.keys():
+            if key != "hydra":
+                node = cfg._get_child(key, throw_on_missing_value=False)
+                root[key] = (OmegaConf.to_container(node, resolve=False)
+                             if OmegaConf.is_config(node) else node._value())
+        assert isinstance(choices, dict)
         if not self.recording:  # Hydra's public API: the same list, for a second pass
             from hydra.types import RunMode
 
