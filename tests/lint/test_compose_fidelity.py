@@ -74,13 +74,31 @@ SETS: list[tuple[str, ...]] = [
 ]
 
 
-@pytest.fixture
-def conf(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    for rel, text in FILES.items():
+# a config merged twice (shared@_global_ from the primary and from model/a): Hydra merges the same
+# loaded object both times, so what ``other`` changed in the nodes the first merge moved comes
+# back with the second (``nested.y`` stays 2, ``x`` goes back to 1)
+TWICE = {
+    "config.yaml": "defaults:\n  - _self_\n  - shared\n  - other\n  - model: a\nseed: 1\n",
+    "shared.yaml": "x: 1\nnested:\n  y: 1\n",
+    "other.yaml": "x: 2\nnested:\n  y: 2\n",
+    "model/a.yaml": "defaults:\n  - /shared@_global_\n  - _self_\nname: a\n",
+    "model/b.yaml": "name: b\n",
+}
+# the last composition shares its prefix with the snapshots model=b left: it must not use them
+TWICE_SETS: list[tuple[str, ...]] = [(), ("model=b",), ("model=b", "seed=2"), ()]
+
+
+def write(tmp_path: Path, files: dict[str, str]) -> str:
+    for rel, text in files.items():
         (tmp_path / "config" / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / "config" / rel).write_text(textwrap.dedent(text), "utf-8")
-    monkeypatch.chdir(tmp_path)
     return str(tmp_path / "config")
+
+
+@pytest.fixture
+def conf(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.chdir(tmp_path)
+    return write(tmp_path, FILES)
 
 
 def shown(cfg: Any) -> tuple[object, ...]:
@@ -102,8 +120,8 @@ def shown(cfg: Any) -> tuple[object, ...]:
             flags(cfg), OmegaConf.get_type(cfg.hydra))
 
 
-def plain(conf: str) -> list[tuple[object, ...]]:
-    """Each composition of ``SETS`` by Hydra alone: all of it, and what the checks are given
+def plain(conf: str, sets: list[tuple[str, ...]]) -> list[tuple[object, ...]]:
+    """Each composition of ``sets`` by Hydra alone: all of it, and what the checks are given
     (the config without its hydra node, unresolved, and the group choices)."""
     from hydra import compose as hydra_compose
     from hydra import initialize_config_dir
@@ -111,7 +129,7 @@ def plain(conf: str) -> list[tuple[object, ...]]:
 
     out = []
     with initialize_config_dir(version_base=None, config_dir=conf, job_name="trackcheck"):
-        for s in SETS:
+        for s in sets:
             cfg = hydra_compose(config_name="config", overrides=list(s), return_hydra_config=True)
             whole = OmegaConf.to_container(cfg, resolve=False)
             assert isinstance(whole, dict)
@@ -120,14 +138,13 @@ def plain(conf: str) -> list[tuple[object, ...]]:
     return out
 
 
-@pytest.mark.parametrize("reuse", [True, False])
-def test_every_composition_is_what_hydra_compose_gives(
-        conf: str, reuse: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+def by_session(conf: str, sets: list[tuple[str, ...]], monkeypatch: pytest.MonkeyPatch
+               ) -> tuple[list[tuple[object, ...]], Any]:
+    """Each composition of ``sets`` by one trackcheck session, as ``plain`` gives them, and the
+    session's merge reuse (None when off)."""
     from trackcheck.lint.compose.session import Session
 
-    expected = plain(conf)
-    monkeypatch.setattr(compose, "REUSE_WORK", reuse)
-    got = []
+    got: list[Any] = []
     with Session(conf, load_policy("default")[0], {}, Path.cwd()) as session:
         whole = session.hydra_config
 
@@ -137,12 +154,20 @@ def test_every_composition_is_what_hydra_compose_gives(
             return cfg
 
         monkeypatch.setattr(session, "hydra_config", seen)
-        for s in SETS:
+        for s in sets:
             root, choices = session.compose("config", s)
             got[-1] = (got[-1], root, choices)
-        root, choices = got[4][1:]  # +experiment=big
-        merges = session.merges
+    return got, session.merges
+
+
+@pytest.mark.parametrize("reuse", [True, False])
+def test_every_composition_is_what_hydra_compose_gives(
+        conf: str, reuse: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = plain(conf, SETS)
+    monkeypatch.setattr(compose, "REUSE_WORK", reuse)
+    got, merges = by_session(conf, SETS, monkeypatch)
     assert got == expected
+    root, choices = got[4][1:]  # +experiment=big
     # ``_self_`` after model, before optimizer: the primary's name stands, sgd's rate does
     assert root["model"] == {"name": "from-primary", "lr": 0.5, "activation": {"fn": "relu"},
                              "optim": {"name": "sgd", "lr": 0.1, "momentum": 0.9}}
@@ -153,6 +178,18 @@ def test_every_composition_is_what_hydra_compose_gives(
         assert merges is not None and merges.restored > merges.merged > 0
     else:
         assert merges is None
+
+
+def test_a_config_merged_twice_is_composed_as_hydra_does(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    conf = write(tmp_path, TWICE)
+    expected = plain(conf, TWICE_SETS)
+    assert expected[0][1] == {"seed": 1, "x": 1, "nested": {"y": 2}, "model": {"name": "a"}}
+    assert expected[1][1] == {"seed": 1, "x": 2, "nested": {"y": 2}, "model": {"name": "b"}}
+    got, merges = by_session(conf, TWICE_SETS, monkeypatch)
+    assert got == expected
+    assert merges is not None and merges.restored > 0  # model=b merges shared once: reused
 
 
 def test_the_merge_order_blamed_is_hydras_with_prefixes_reused(

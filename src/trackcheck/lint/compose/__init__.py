@@ -12,6 +12,9 @@ defaults list is broken on its own.
 - ``plan``: which compositions ``--compose CONFIG [-o OVERRIDE ...]`` asks for (``Entry``).
 - ``session``: Hydra set up on one config dir, every file it reads guarded and parsed once per
   run (Hydra is handed a copy each time), merges recorded.
+- ``reuse``, ``results``: Hydra's work that repeats across the compositions of a run done once
+  (merged prefixes of the merge order, configs placed in their package, repository loads), so
+  that each composition is the config ``hydra.compose`` gives at a fraction of its cost.
 - ``blame``: which file supplied a composed value. Hydra does not say: its merge order gives the
   files and their packages, the last file in that order that writes a key is the one whose value
   stands (OmegaConf's merge: later wins, a ``???`` never replaces a value), and the per-file

@@ -4,8 +4,10 @@ to each composition as a copy that is unpickled only when Hydra reads the config
 from __future__ import annotations
 
 import pickle
+from collections.abc import Callable
 from typing import Any
 
+from hydra.core.object_type import ObjectType
 from hydra.plugins.config_source import ConfigResult
 
 _UNREAD = object()
@@ -63,3 +65,39 @@ def keep(result: ConfigResult | None) -> Kept | None:
         return Kept(result)
     except Exception:  # pickle raises many types
         return None
+
+
+class KeptLoads:
+    """Hydra's ``ConfigRepository.load_config`` (the source's load, then the defaults list taken
+    out of the config and parsed) done once per session for each config of each source: each
+    composition gets a ``LazyResult`` of its own, its file admitted again by the guard."""
+
+    def __init__(self) -> None:
+        self.kept: dict[tuple[str, str, str, str], Kept | None] = {}
+        # which of a composition's sources has a config: the same for the same sources
+        self.where: dict[tuple[object, str], int | None] = {}
+
+    def load(self, repo: Any, config_path: str, load: Callable[[Any, str], Any],
+             admit: Callable[[Any, str], object]) -> Any:
+        """``load`` (Hydra's) the first time, a copy of what it gave after; ``admit`` is the
+        guard of a file source's read (it raises when the file must not be read)."""
+        sources = (tuple((s.scheme(), s.provider, s.path) for s in repo.sources), config_path)
+        if sources not in self.where:
+            found = repo._find_object_source(config_path=config_path,
+                                             object_type=ObjectType.CONFIG)
+            self.where[sources] = None if found is None else repo.sources.index(found)
+        at = self.where[sources]
+        if at is None:
+            return load(repo, config_path)
+        source = repo.sources[at]
+        key = (source.scheme(), str(source.provider), str(source.path), config_path)
+        if key not in self.kept:
+            result = load(repo, config_path)  # a load that fails is not kept: it fails again
+            self.kept[key] = keep(result)
+            return result
+        hit = self.kept[key]
+        if hit is None:
+            return load(repo, config_path)
+        if source.scheme() == "file":
+            admit(source, config_path)
+        return hit.copy()

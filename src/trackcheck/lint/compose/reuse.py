@@ -106,7 +106,12 @@ class Merges:
 
         node, start, cfg = 0, 0, None
         path: list[int] = []  # trie node after each step, as far as it is known
-        for i, default in enumerate(defaults):
+        # a config merged twice in one composition: Hydra merges the same loaded object both
+        # times, and what the first merge moved into the composed config and later merges
+        # changed comes back with it; no copy can stand in for that, so Hydra's loop runs as is
+        paths = [d.config_path for d in defaults]
+        shared = len(set(paths)) == len(paths)
+        for i, default in enumerate(defaults if shared else ()):
             try:
                 step = _step(default, repo)
             except Exception:  # a load that fails: Hydra's loop meets it in its own order
@@ -131,7 +136,8 @@ class Merges:
             for i in range(start, len(defaults)):
                 default = defaults[i]
                 step = _step(default, repo)
-                config = self._loaded(default, step, repo, single, skipped)
+                config = (self._loaded(default, step, repo, single, skipped) if shared
+                          else single(default=default, repo=repo).config)
                 try:
                     cfg.merge_with(config)
                 except OmegaConfBaseException as e:  # Hydra's message, raised as Hydra does
@@ -142,7 +148,7 @@ class Merges:
                 self.merged += 1
                 node = self._child(node, step)
                 depth = i + 1
-                if node > 0 and (depth % stride == 0 or depth == len(defaults)) \
+                if shared and node > 0 and (depth % stride == 0 or depth == len(defaults)) \
                         and (primary, depth) not in self.taken and clean():
                     self._snapshot(node, cfg, primary, depth)
         _strip_defaults(cfg)

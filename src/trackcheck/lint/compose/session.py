@@ -27,7 +27,7 @@ from trackcheck.lint.document import Document, Node
 from trackcheck.policy import Policy
 
 if TYPE_CHECKING:
-    from trackcheck.lint.compose.results import Kept
+    from trackcheck.lint.compose.results import KeptLoads
 
 # Hydra's error messages, read to find the defaults entry to blame
 _IN = re.compile(r"^In '?([^':\s]+)'?:\s*")
@@ -87,8 +87,7 @@ class Session:
         self.primary = ""
         self._files: dict[tuple[str, str], str | None] = {}  # (source dir, config path) -> file
         self._verdicts: dict[str, tuple[str | None, tuple[Node, str] | None]] = {}
-        self.kept: dict[tuple[str, str, str, str], Kept | None] = {}  # see _kept_load
-        self._where: dict[tuple[object, str], int | None] = {}  # see _kept_load
+        self.kept: KeptLoads | None = None  # Hydra's repository loads, kept (see _reuse)
 
     # Hydra's global state is set up here and undone on exit, in reverse order, whatever happens
     def __enter__(self) -> Session:
@@ -166,10 +165,11 @@ class Session:
         self._stack.close()
 
     def _reuse(self, version: str, stack: ExitStack) -> None:
-        """Hydra's work that repeats across compositions, done once (see ``reuse``): the
-        defaults interpolation map only where an entry reads it, and, with the load cache, each
-        composition started from the merged prefix an earlier one shared. Hydra 1.3's merge loop
-        is the one ``Merges`` follows; with another Hydra, Hydra's own runs."""
+        """Hydra's work that repeats across compositions, done once (``reuse``, ``results``):
+        the defaults interpolation map only where an entry reads it, the ConfigStore not copied,
+        version strings parsed once; with the load cache, each config file's repository load
+        kept and each composition started from the merged prefix an earlier one shared. Hydra
+        1.3's merge loop is the one ``Merges`` follows; with another Hydra, Hydra's own runs."""
         from hydra._internal import defaults_list
 
         made = defaults_list.__dict__["_create_interpolation_map"]
@@ -192,10 +192,15 @@ class Session:
             return
         from hydra._internal.config_repository import ConfigRepository
 
+        from trackcheck.lint.compose.results import KeptLoads
+
         repo_load = ConfigRepository.__dict__["load_config"]
+        kept = self.kept = KeptLoads()
 
         def kept_load(repo: Any, config_path: str) -> Any:
-            return self._kept_load(repo, config_path, repo_load)
+            if config_path == self.primary:  # the search path guard works on its own copy
+                return repo_load(repo, config_path)
+            return kept.load(repo, config_path, repo_load, self._admit)
 
         ConfigRepository.load_config = kept_load  # type: ignore[method-assign]
         stack.callback(setattr, ConfigRepository, "load_config", repo_load)
@@ -210,39 +215,6 @@ class Session:
                                   lambda: self.env_read is None, self.primary)
 
         self.loader._compose_config_from_defaults_list = composed
-
-    def _kept_load(self, repo: Any, config_path: str, load: Any) -> Any:
-        """Hydra's ``ConfigRepository.load_config`` (the source's load, then the defaults list
-        taken out of the config and parsed) done once per run and session: each composition
-        gets a copy (``results.LazyResult``), its file admitted again. The primary config is
-        loaded each time: ``_drop_search_entries`` works on its own copy."""
-        from hydra.core.object_type import ObjectType
-
-        from trackcheck.lint.compose.results import keep
-
-        if config_path == self.primary:
-            return load(repo, config_path)
-        # which of the composition's sources has the config: the same for the same sources
-        where = (tuple((s.scheme(), s.provider, s.path) for s in repo.sources), config_path)
-        if where not in self._where:
-            found = repo._find_object_source(config_path=config_path,
-                                             object_type=ObjectType.CONFIG)
-            self._where[where] = None if found is None else repo.sources.index(found)
-        at = self._where[where]
-        if at is None:
-            return load(repo, config_path)
-        source = repo.sources[at]
-        key = (source.scheme(), str(source.provider), str(source.path), config_path)
-        if key not in self.kept:
-            result = load(repo, config_path)  # a load that fails is not kept: it fails again
-            self.kept[key] = keep(result)
-            return result
-        hit = self.kept[key]
-        if hit is None:
-            return load(repo, config_path)
-        if source.scheme() == "file":
-            self._admit(source, config_path)
-        return hit.copy()
 
     def _no_env(self, key: str, default: Any = None) -> Any:
         self.env_read = str(key)
