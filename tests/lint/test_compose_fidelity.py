@@ -3,6 +3,7 @@ trackcheck reuses across the compositions of a run (parsed files, merged prefixe
 
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -95,10 +96,23 @@ def write(tmp_path: Path, files: dict[str, str]) -> str:
     return str(tmp_path / "config")
 
 
+@pytest.fixture(scope="module")
+def composed(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, list[tuple[object, ...]]]:
+    """The test tree, and each composition of ``SETS`` by Hydra alone (run in the tree's
+    folder, as the session's are: Hydra records the working directory)."""
+    root = tmp_path_factory.mktemp("fidelity")
+    conf, cwd = write(root, FILES), os.getcwd()
+    os.chdir(root)
+    try:
+        return conf, plain(conf, SETS)
+    finally:
+        os.chdir(cwd)
+
+
 @pytest.fixture
-def conf(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.chdir(tmp_path)
-    return write(tmp_path, FILES)
+def conf(composed: tuple[str, list[tuple[object, ...]]], monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.chdir(Path(composed[0]).parent)
+    return composed[0]
 
 
 def shown(cfg: Any) -> tuple[object, ...]:
@@ -162,8 +176,9 @@ def by_session(conf: str, sets: list[tuple[str, ...]], monkeypatch: pytest.Monke
 
 @pytest.mark.parametrize("reuse", [True, False])
 def test_every_composition_is_what_hydra_compose_gives(
-        conf: str, reuse: bool, monkeypatch: pytest.MonkeyPatch) -> None:
-    expected = plain(conf, SETS)
+        conf: str, composed: tuple[str, list[tuple[object, ...]]], reuse: bool,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = composed[1]
     monkeypatch.setattr(compose, "REUSE_WORK", reuse)
     got, merges = by_session(conf, SETS, monkeypatch)
     assert got == expected
