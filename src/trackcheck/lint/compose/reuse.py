@@ -227,14 +227,16 @@ def _strip_defaults(cfg: Any) -> None:
     """Hydra's last pass over a composed config: defaults lists kept in structured configs out."""
     from omegaconf import DictConfig, flag_override
 
-    if isinstance(cfg, DictConfig):
-        if cfg._is_missing() or cfg._is_none():
+    def strip(node: Any) -> None:
+        if not isinstance(node, DictConfig) or node._is_missing() or node._is_none():
             return
-        # Hydra opens every node (flags set and set back: only their cache notices); the flag it
-        # asks about is not one it opens
-        if cfg._get_flag("HYDRA_REMOVE_TOP_LEVEL_DEFAULTS"):
-            with flag_override(cfg, ["readonly", "struct"], False):
-                cfg._set_flag("HYDRA_REMOVE_TOP_LEVEL_DEFAULTS", None)
-                cfg.pop("defaults", None)
-        for _key, value in cfg.items_ex(resolve=False):
-            _strip_defaults(value)
+        # Hydra opens every node (flags set and set back: only their cache notices); the flag
+        # it asks about is not one it opens
+        if node._get_flag("HYDRA_REMOVE_TOP_LEVEL_DEFAULTS"):
+            with flag_override(node, ["readonly", "struct"], False):
+                node._set_flag("HYDRA_REMOVE_TOP_LEVEL_DEFAULTS", None)
+                node.pop("defaults", None)
+        for _key, value in node.items_ex(resolve=False):
+            strip(value)
+
+    strip(cfg)
