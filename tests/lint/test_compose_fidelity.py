@@ -226,3 +226,18 @@ def test_the_merge_order_blamed_is_hydras_with_prefixes_reused(
         ("relu.yaml", ("model", "activation")), ("b.yaml", ("model",)), ("config.yaml", ()),
         ("sgd.yaml", ("model", "optim")), ("b.yaml", ("data",)), ("default.yaml", ("mlflow",)),
         ("big.yaml", ())]
+
+
+def test_a_single_composition_keeps_nothing_for_later_ones(
+        conf: str, composed: tuple[str, list[tuple[object, ...]]]) -> None:
+    from trackcheck.lint.compose.session import Session
+
+    with Session(conf, load_policy("default")[0], {}, Path.cwd()) as session:
+        session.more = False  # what compositions.run says when no composition follows
+        assert session.compose("config", SETS[1]) == composed[1][1][1:]
+        merges, kept = session.merges, session.kept
+        assert merges is not None and kept is not None
+        assert (merges.snapshots, merges.singles, kept.kept) == ({}, {}, {})
+        session.more = True
+        assert session.compose("config", SETS[2]) == composed[1][2][1:]
+        assert merges.snapshots and merges.singles and kept.kept

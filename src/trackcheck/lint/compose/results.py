@@ -78,9 +78,10 @@ class KeptLoads:
         self.where: dict[tuple[object, str], int | None] = {}
 
     def load(self, repo: Any, config_path: str, load: Callable[[Any, str], Any],
-             admit: Callable[[Any, str], object]) -> Any:
+             admit: Callable[[Any, str], object], keep_it: bool = True) -> Any:
         """``load`` (Hydra's) the first time, a copy of what it gave after; ``admit`` is the
-        guard of a file source's read (it raises when the file must not be read)."""
+        guard of a file source's read (it raises when the file must not be read); ``keep_it``
+        False: nothing new is kept (no other composition follows)."""
         sources = (tuple((s.scheme(), s.provider, s.path) for s in repo.sources), config_path)
         if sources not in self.where:
             found = repo._find_object_source(config_path=config_path,
@@ -93,7 +94,8 @@ class KeptLoads:
         key = (source.scheme(), str(source.provider), str(source.path), config_path)
         if key not in self.kept:
             result = load(repo, config_path)  # a load that fails is not kept: it fails again
-            self.kept[key] = keep(result)
+            if keep_it:
+                self.kept[key] = keep(result)
             return result
         hit = self.kept[key]
         if hit is None:

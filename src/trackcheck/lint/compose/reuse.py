@@ -95,11 +95,12 @@ class Merges:
 
     def compose(self, defaults: list[Any], repo: Any, single: Callable[..., Any],
                 skipped: Callable[[Any], None], clean: Callable[[], bool],
-                primary: str) -> Any:
+                primary: str, keep: bool = True) -> Any:
         """Hydra's merge loop (``ConfigLoaderImpl._compose_config_from_defaults_list`` of
         hydra-core 1.3). ``single`` is the loader's ``_load_single_config``; ``skipped`` is told
         each step a snapshot stood in for; ``clean`` says whether nothing happened so far that a
-        snapshot would not replay (an environment read)."""
+        snapshot would not replay (an environment read); ``keep`` False: no snapshot or placed
+        config is kept (no other composition follows)."""
         from hydra.errors import ConfigCompositionException
         from omegaconf import OmegaConf, flag_override
         from omegaconf.errors import OmegaConfBaseException
@@ -136,7 +137,7 @@ class Merges:
             for i in range(start, len(defaults)):
                 default = defaults[i]
                 step = _step(default, repo)
-                config = (self._loaded(default, step, repo, single, skipped) if shared
+                config = (self._loaded(default, step, repo, single, skipped, keep) if shared
                           else single(default=default, repo=repo).config)
                 try:
                     cfg.merge_with(config)
@@ -148,14 +149,15 @@ class Merges:
                 self.merged += 1
                 node = self._child(node, step)
                 depth = i + 1
-                if shared and node > 0 and (depth % stride == 0 or depth == len(defaults)) \
+                checkpoint = depth % stride == 0 or depth == len(defaults)
+                if keep and shared and checkpoint and node > 0 \
                         and (primary, depth) not in self.taken and clean():
                     self._snapshot(node, cfg, primary, depth)
         _strip_defaults(cfg)
         return cfg
 
     def _loaded(self, default: Any, step: tuple[Any, ...] | None, repo: Any,
-                single: Callable[..., Any], skipped: Callable[[Any], None]) -> Any:
+                single: Callable[..., Any], skipped: Callable[[Any], None], keep: bool) -> Any:
         """The config ``single`` (Hydra's ``_load_single_config``) gives for a step: a copy of
         the one it gave the first time, placed in its package already. Not for the primary
         config (the search path guard gives it its own copy) nor for a config a ConfigStore
@@ -169,6 +171,8 @@ class Merges:
                 return pickle.loads(blob)
             return single(default=default, repo=repo).config
         config = single(default=default, repo=repo).config
+        if not keep:
+            return config
         try:  # before the merge, which moves the config's nodes into the composed one
             self.singles[step] = None if _has_schema(default, repo) else pickle.dumps(
                 config, pickle.HIGHEST_PROTOCOL)

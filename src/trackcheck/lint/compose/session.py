@@ -88,6 +88,10 @@ class Session:
         self._files: dict[tuple[str, str], str | None] = {}  # (source dir, config path) -> file
         self._verdicts: dict[str, tuple[str | None, tuple[Node, str] | None]] = {}
         self.kept: KeptLoads | None = None  # Hydra's repository loads, kept (see _reuse)
+        # whether another composition may follow in this session: keeping repository loads,
+        # placed configs and snapshots pays only then (a single composition keeps none; each
+        # file is still parsed once per run, the load cache keeps every file it reads)
+        self.more = True
 
     # Hydra's global state is set up here and undone on exit, in reverse order, whatever happens
     def __enter__(self) -> Session:
@@ -200,7 +204,7 @@ class Session:
         def kept_load(repo: Any, config_path: str) -> Any:
             if config_path == self.primary:  # the search path guard works on its own copy
                 return repo_load(repo, config_path)
-            return kept.load(repo, config_path, repo_load, self._admit)
+            return kept.load(repo, config_path, repo_load, self._admit, self.more)
 
         ConfigRepository.load_config = kept_load  # type: ignore[method-assign]
         stack.callback(setattr, ConfigRepository, "load_config", repo_load)
@@ -212,7 +216,7 @@ class Session:
 
         def composed(defaults: list[Any], repo: Any) -> Any:
             return merges.compose(defaults, repo, self.loader._load_single_config, skipped,
-                                  lambda: self.env_read is None, self.primary)
+                                  lambda: self.env_read is None, self.primary, self.more)
 
         self.loader._compose_config_from_defaults_list = composed
 
