@@ -172,8 +172,11 @@ class Session:
         """Hydra's work that repeats across compositions, done once (``reuse``, ``results``):
         the defaults interpolation map only where an entry reads it, the ConfigStore not copied,
         version strings parsed once; with the load cache, each config file's repository load
-        kept and each composition started from the merged prefix an earlier one shared. Hydra
-        1.3's merge loop is the one ``Merges`` follows; with another Hydra, Hydra's own runs."""
+        kept and each composition started from the merged prefix an earlier one shared. All of
+        it follows hydra-core 1.3's internals (``Merges`` its merge loop); with another Hydra,
+        Hydra's own code runs."""
+        if not version.startswith("1.3."):
+            return
         from hydra._internal import defaults_list
 
         made = defaults_list.__dict__["_create_interpolation_map"]
@@ -191,8 +194,7 @@ class Session:
         parse = hydra_version.__dict__["_get_version"]
         hydra_version._get_version = functools.lru_cache(maxsize=64)(parse)
         stack.callback(setattr, hydra_version, "_get_version", parse)
-        if self.loads is None or not version.startswith("1.3.") or not hasattr(
-                self.loader, "_compose_config_from_defaults_list"):
+        if self.loads is None or not hasattr(self.loader, "_compose_config_from_defaults_list"):
             return
         from hydra._internal.config_repository import ConfigRepository
 
