@@ -6,8 +6,10 @@ per-file lint of the same tree. Prints figures; asserts nothing about time.
 
 ``--sweep GxO`` instead composes a generated tree of G groups x O options (plus an mlflow group)
 for every option of every group (1 + G x (O - 1) compositions) and reports the time per
-composition and how many times Hydra loads a config file, with trackcheck's per-run load cache
-and without it.
+composition and how many times Hydra loads a config file: with trackcheck's per-run load cache
+and its reuse of Hydra's repeated work (``lint.compose.REUSE_WORK``: merged prefixes, placed
+configs, the defaults interpolation map), the default; without either ("load cache off": Hydra's
+own work in every composition); and with the load cache alone ("reuse off").
 
 Needs the hydra extra. Run from anywhere: it works in the repository root.
 """
@@ -136,8 +138,9 @@ def hydra_alone(conf: Path, groups: int, options: int) -> list[float]:
 
 def sweep(spec: str, repeat: int) -> int:
     """``lint config --compose config`` on a generated GxO tree, every option of every group,
-    without trackcheck's load cache and with it (runs interleaved, so both see the same machine
-    load), and Hydra's compose alone: compositions, time per composition, file loads."""
+    without trackcheck's load cache and reuse, with both, and with the cache alone (runs
+    interleaved, so all see the same machine load), and Hydra's compose alone: compositions,
+    time per composition, file loads."""
     groups, options = (int(n) for n in spec.lower().split("x"))
     t = time.perf_counter()
     import hydra  # noqa: F401
@@ -176,9 +179,13 @@ def sweep(spec: str, repeat: int) -> int:
 
     policy = replace(load_policy("default")[0],
                      entrypoints=[Entrypoint(config="config", config_dir="config", sweep="all")])
-    was, cwd = compose.CACHE_LOADS, os.getcwd()
-    per: dict[bool, list[tuple[float, float]]] = {False: [], True: []}
-    counts: dict[bool, tuple[int, int, int, int]] = {}
+    # label -> (CACHE_LOADS, REUSE_WORK); benchmarks/lint_tree.py reads the figure under the
+    # first label holding "cache on"
+    modes = {"load cache off": (False, False), "load cache on ": (True, True),
+             "reuse off, load cache kept": (True, False)}
+    was, cwd = (compose.CACHE_LOADS, compose.REUSE_WORK), os.getcwd()
+    per: dict[str, list[tuple[float, float]]] = {m: [] for m in modes}
+    counts: dict[str, tuple[int, int, int, int]] = {}
     alone: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp).resolve()
@@ -191,28 +198,27 @@ def sweep(spec: str, repeat: int) -> int:
             for _ in range(repeat):
                 source.load_config = counted
                 compositions._one = timed  # type: ignore[assignment]
-                for cached in (False, True):
-                    compose.CACHE_LOADS = cached
+                for mode, (compose.CACHE_LOADS, compose.REUSE_WORK) in modes.items():
                     each.clear()
                     loads.clear()
                     entries = compose.plan(policy, ["config"], [], root)
                     found = discover(["config"], policy, root)
                     report = lint(found.targets, found.policy, compose=entries)
-                    per[cached].extend(each)
-                    counts[cached] = (len(each), len(report.findings), len(loads),
-                                      len(set(loads)))
+                    per[mode].extend(each)
+                    counts[mode] = (len(each), len(report.findings), len(loads),
+                                    len(set(loads)))
                 source.load_config = load
                 compositions._one = original  # type: ignore[assignment]
                 alone.extend(hydra_alone(root / "config", groups, options))
         finally:
             source.load_config = load
             compositions._one = original  # type: ignore[assignment]
-            compose.CACHE_LOADS = was
+            compose.CACHE_LOADS, compose.REUSE_WORK = was
             os.chdir(cwd)
-    for cached in (False, True):
-        n, findings, n_loads, distinct = counts[cached]
-        cpu, wall = [c for c, _ in per[cached]], [w for _, w in per[cached]]
-        print(f"load cache {'on ' if cached else 'off'}: {n} compositions, {findings} findings, "
+    for mode in modes:
+        n, findings, n_loads, distinct = counts[mode]
+        cpu, wall = [c for c, _ in per[mode]], [w for _, w in per[mode]]
+        print(f"{mode}: {n} compositions, {findings} findings, "
               f"file loads per run {n_loads} ({distinct} distinct files)\n"
               f"  per composition: CPU median {statistics.median(cpu) * 1000:.1f} ms, "
               f"max {max(cpu) * 1000:.1f} ms; wall median {statistics.median(wall) * 1000:.1f} ms,"

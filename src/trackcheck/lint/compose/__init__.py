@@ -12,6 +12,9 @@ defaults list is broken on its own.
 - ``plan``: which compositions ``--compose CONFIG [-o OVERRIDE ...]`` asks for (``Entry``).
 - ``session``: Hydra set up on one config dir, every file it reads guarded and parsed once per
   run (Hydra is handed a copy each time), merges recorded.
+- ``reuse``, ``results``: Hydra's work that repeats across the compositions of a run done once
+  (merged prefixes of the merge order, configs placed in their package, repository loads), so
+  that each composition is the config ``hydra.compose`` gives at a fraction of its cost.
 - ``blame``: which file supplied a composed value. Hydra does not say: its merge order gives the
   files and their packages, the last file in that order that writes a key is the one whose value
   stands (OmegaConf's merge: later wins, a ``???`` never replaces a value), and the per-file
@@ -31,6 +34,11 @@ RECORD_MERGES = True
 # Hydra reads and parses the file again in every composition (as Hydra alone does). Read when a
 # session starts.
 CACHE_LOADS = True
+# start each composition from a copy of the merged state of the longest merge-order prefix an
+# earlier composition of the session shared (with the load cache on), and build Hydra's defaults
+# interpolation map only where an entry reads it; False: Hydra's own code does both every time.
+# Read when a session starts.
+REUSE_WORK = True
 
 from trackcheck.lint.compose.compositions import REPLACED, UNSAFE, Outcome, run  # noqa: E402
 from trackcheck.lint.compose.plan import (  # noqa: E402
@@ -42,4 +50,4 @@ from trackcheck.lint.compose.plan import (  # noqa: E402
 )
 
 __all__ = ["CACHE_LOADS", "ComposeError", "Entry", "INSTALL_HINT", "Outcome", "RECORD_MERGES",
-           "REPLACED", "UNSAFE", "describe", "plan", "run"]
+           "REPLACED", "REUSE_WORK", "UNSAFE", "describe", "plan", "run"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -59,6 +60,11 @@ class Composed:
     def __init__(self, root: dict[str, Any], merge: list[tuple[Segs, Document]],
                  value_overrides: list[Segs]):
         self.root, self.merge, self.value_overrides = root, merge, value_overrides
+
+    @functools.cached_property
+    def nodes(self) -> list[tuple[Segs, str, Any]]:
+        """Every node of the config, walked once for all the checks: key path, dotted, value."""
+        return [(segs, dotted(segs), value) for segs, value in walk(self.root)]
 
     def lookup(self, segs: Segs) -> Any:
         cur: Any = self.root

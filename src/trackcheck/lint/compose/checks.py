@@ -6,23 +6,22 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from trackcheck.detect.uris import credential_in_uri, uri_kind
-from trackcheck.lint.compose.blame import NOTHING, Composed, Segs, dotted, ref_target, walk
+from trackcheck.lint.compose.blame import NOTHING, Composed, Segs, dotted, ref_target
 from trackcheck.lint.context import LintContext
 from trackcheck.lint.document import Document
 from trackcheck.lint.interpolation import analyse
 from trackcheck.rule import Hit
 
 
-def _blocks(root: dict[str, Any], names: Sequence[str]) -> Iterator[tuple[Segs, Any]]:
-    for segs, value in walk(root):
-        key = dotted(segs)
+def _blocks(c: Composed, names: Sequence[str]) -> Iterator[tuple[Segs, Any]]:
+    for segs, key, value in c.nodes:
         if segs and any(key == b or key.endswith("." + b) for b in names):
             yield segs, value
 
 
 def _check_tags(c: Composed, ctx: LintContext) -> Iterator[tuple[str, Document, Hit]]:
     required = ctx.policy.run_tags.required
-    for segs, block in _blocks(c.root, ctx.policy.run_tags.blocks):
+    for segs, block in _blocks(c, ctx.policy.run_tags.blocks):
         if not isinstance(block, dict):
             continue  # ``tags: null`` is no tags; ``???`` is set at launch
         missing = [k for k in required if k not in block]
@@ -39,7 +38,7 @@ def _check_names(c: Composed, ctx: LintContext) -> Iterator[tuple[str, Document,
     checks = (
         ("TC140", "experiment_name", "experiment name", "project-level", naming.experiment_name),
         ("TC141", "run_name", "run name", "model-level", naming.run_name))
-    for segs, block in _blocks(c.root, [ctx.policy.mlflow.group]):
+    for segs, block in _blocks(c, [ctx.policy.mlflow.group]):
         if not isinstance(block, dict):
             continue
         for code, key, what, level, allowed in checks:
@@ -58,7 +57,7 @@ def _check_names(c: Composed, ctx: LintContext) -> Iterator[tuple[str, Document,
 
 def _check_uri_chains(c: Composed, ctx: LintContext) -> Iterator[tuple[str, Document, Hit]]:
     """A tracking/registry URI key that is a pure reference, followed to the value it ends at."""
-    for segs, value in walk(c.root):
+    for segs, _, value in c.nodes:
         if not segs or not isinstance(value, str) or isinstance(segs[-1], int) \
                 or not ctx.uri_key(".".join(str(s) for s in segs)):
             continue
@@ -94,7 +93,7 @@ def _check_uri_chains(c: Composed, ctx: LintContext) -> Iterator[tuple[str, Docu
 def _check_cycles(c: Composed, ctx: LintContext) -> Iterator[tuple[str, Document, Hit]]:
     """Interpolations that reference each other in a ring: the config can never be resolved."""
     edges: dict[Segs, list[Segs]] = {}
-    for segs, value in walk(c.root):
+    for segs, _, value in c.nodes:
         if isinstance(value, str) and "${" in value and analyse(value).error is None:
             for ref in analyse(value).refs:
                 t = ref_target(ref, segs)

@@ -75,8 +75,9 @@ def run(entries: Sequence[Entry], policy: Policy, ctx: LintContext, rules: Seque
     done: set[tuple[str, str, tuple[str, ...]]] = set()
     loads: Loads = {}  # each config file Hydra loads, parsed once per run
     for cdir in dict.fromkeys(e.config_dir for e in entries):
+        group = [e for e in entries if e.config_dir == cdir]
         with Session(cdir, policy, docs, cwd, loads) as session:
-            for entry in (e for e in entries if e.config_dir == cdir):
+            for n, entry in enumerate(group):
                 queue = list(entry.override_sets)
                 swept = {tuple(s) for s in queue}
                 while queue:
@@ -84,6 +85,9 @@ def run(entries: Sequence[Entry], policy: Policy, ctx: LintContext, rules: Seque
                     if (cdir, entry.config, overrides) in done:
                         continue
                     done.add((cdir, entry.config, overrides))
+                    # what the session keeps for later compositions pays only if one may follow
+                    session.more = bool(queue) or n < len(group) - 1 or (
+                        entry.sweep != () and overrides in swept)
                     desc = describe(entry, overrides, policy)
                     hits, choices = _one(session, entry, overrides, ctx, out)
                     for code, hit in hits:

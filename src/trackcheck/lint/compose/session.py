@@ -4,13 +4,14 @@ recorded."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import pickle
 import re
 import warnings
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trackcheck.lint.compose.blame import Segs, node_at, ref_target
 from trackcheck.lint.compose.plan import (
@@ -21,8 +22,12 @@ from trackcheck.lint.compose.plan import (
     search_problem,
     shown_override,
 )
+from trackcheck.lint.compose.reuse import Merges, lazy_interpolation_map, shared_in_copies
 from trackcheck.lint.document import Document, Node
 from trackcheck.policy import Policy
+
+if TYPE_CHECKING:
+    from trackcheck.lint.compose.results import KeptLoads
 
 # Hydra's error messages, read to find the defaults entry to blame
 _IN = re.compile(r"^In '?([^':\s]+)'?:\s*")
@@ -80,6 +85,13 @@ class Session:
         # hydra.searchpath entries of the primary config that Hydra is not given, and why
         self.dropped: list[tuple[Document, Node, str]] = []
         self.primary = ""
+        self._files: dict[tuple[str, str], str | None] = {}  # (source dir, config path) -> file
+        self._verdicts: dict[str, tuple[str | None, tuple[Node, str] | None]] = {}
+        self.kept: KeptLoads | None = None  # Hydra's repository loads, kept (see _reuse)
+        # whether another composition may follow in this session: keeping repository loads,
+        # placed configs and snapshots pays only then (a single composition keeps none; each
+        # file is still parsed once per run, the load cache keeps every file it reads)
+        self.more = True
 
     # Hydra's global state is set up here and undone on exit, in reverse order, whatever happens
     def __enter__(self) -> Session:
@@ -131,6 +143,9 @@ class Session:
                     return single(default, repo)
 
                 self.loader._load_single_config = recorded
+            self.merges: Merges | None = None
+            if package.REUSE_WORK:
+                self._reuse(hydra.__version__, stack)
             # the search path Hydra builds from ``hydra.searchpath`` (after resolving it) keeps
             # only directories of the repository, however the entries were written; patched on
             # the class, as Hydra works on deep copies of the loader's repository
@@ -153,6 +168,60 @@ class Session:
     def __exit__(self, *exc: object) -> None:
         self._stack.close()
 
+    def _reuse(self, version: str, stack: ExitStack) -> None:
+        """Hydra's work that repeats across compositions, done once (``reuse``, ``results``):
+        the defaults interpolation map only where an entry reads it, the ConfigStore not copied,
+        version strings parsed once; with the load cache, each config file's repository load
+        kept and each composition started from the merged prefix an earlier one shared. All of
+        it follows hydra-core 1.3's internals (``Merges`` its merge loop); with another Hydra,
+        Hydra's own code runs."""
+        if not version.startswith("1.3."):
+            return
+        from hydra._internal import defaults_list
+
+        made = defaults_list.__dict__["_create_interpolation_map"]
+        defaults_list._create_interpolation_map = lazy_interpolation_map(made)
+        stack.callback(setattr, defaults_list, "_create_interpolation_map", made)
+        # Hydra deep-copies its config repository for each composition (and each listing of a
+        # group's options), the ConfigStore singleton with it; the copy is only read
+        from hydra.core.config_store import ConfigStore
+
+        stack.enter_context(shared_in_copies(ConfigStore))
+        # Hydra asks its version base about each defaults entry, parsing two version strings
+        # each time: the parse is a pure function, remembered
+        from hydra import version as hydra_version
+
+        parse = hydra_version.__dict__["_get_version"]
+        hydra_version._get_version = functools.lru_cache(maxsize=64)(parse)
+        stack.callback(setattr, hydra_version, "_get_version", parse)
+        if self.loads is None or not hasattr(self.loader, "_compose_config_from_defaults_list"):
+            return
+        from hydra._internal.config_repository import ConfigRepository
+
+        from trackcheck.lint.compose.results import KeptLoads
+
+        repo_load = ConfigRepository.__dict__["load_config"]
+        kept = self.kept = KeptLoads()
+
+        def kept_load(repo: Any, config_path: str) -> Any:
+            if config_path == self.primary:  # the search path guard works on its own copy
+                return repo_load(repo, config_path)
+            return kept.load(repo, config_path, repo_load, self._admit, self.more)
+
+        ConfigRepository.load_config = kept_load  # type: ignore[method-assign]
+        stack.callback(setattr, ConfigRepository, "load_config", repo_load)
+        merges = self.merges = Merges()
+
+        def skipped(default: Any) -> None:
+            if self.recording:
+                self.order.append(default)
+
+        def composed(defaults: list[Any], repo: Any) -> Any:
+            return merges.compose(defaults, repo, self.loader._load_single_config, skipped,
+                                  lambda: self.env_read is None, self.primary, self.more)
+
+        self.loader._compose_config_from_defaults_list = composed
+
     def _no_env(self, key: str, default: Any = None) -> Any:
         self.env_read = str(key)
         raise KeyError("trackcheck composes without reading the environment")
@@ -174,24 +243,47 @@ class Session:
             self.docs[full] = load(Target(Path(full), rel, "hydra", False), self.policy)
         return self.docs[full]
 
-    def _guarded(self, src: Any, config_path: str, load: Any) -> Any:
+    def _file(self, src: Any, config_path: str) -> str | None:
+        """The real path of the file a file source reads for ``config_path``, if it is one;
+        looked up once per run with the load cache (files are read once per run then, too)."""
+        key = (str(src.path), config_path)
+        if self.loads is not None and key in self._files:
+            return self._files[key]
         name = config_path if config_path.endswith(YAML_SUFFIXES) else config_path + ".yaml"
         full = os.path.realpath(os.path.join(src.path, name))
-        doc = None
-        if os.path.isfile(full):
-            if not any(full == r or full.startswith(r.rstrip(os.sep) + os.sep) for r in self.roots):
-                self.outside = config_path  # a link out of the tree: never read
-                raise RuntimeError("refused by trackcheck")
-            doc = self.doc(full)
+        found = self._files[key] = full if os.path.isfile(full) else None
+        return found
+
+    def _verdict(self, doc: Document) -> tuple[str | None, tuple[Node, str] | None]:
+        """Why a file must not reach Hydra, or what in it would read the environment: the same
+        for every composition that reads it."""
+        if doc.path not in self._verdicts:
             reason = _unsafe(doc)
-            blocked = _reaches_out(doc) if reason is None else None
-            if blocked is not None:
-                self.blocked = (doc, *blocked)
-                raise RuntimeError("refused by trackcheck")
-            if reason:
-                self.refused = (doc, reason)
-                raise RuntimeError("refused by trackcheck")
-            self.paths.setdefault(config_path, full)
+            self._verdicts[doc.path] = (reason, _reaches_out(doc) if reason is None else None)
+        return self._verdicts[doc.path]
+
+    def _admit(self, src: Any, config_path: str) -> Document | None:
+        """The per-file verdict on a file a file source is to read (raises when it must not),
+        and the file recorded as this composition's."""
+        full = self._file(src, config_path)
+        if full is None:
+            return None
+        if not any(full == r or full.startswith(r.rstrip(os.sep) + os.sep) for r in self.roots):
+            self.outside = config_path  # a link out of the tree: never read
+            raise RuntimeError("refused by trackcheck")
+        doc = self.doc(full)
+        reason, blocked = self._verdict(doc)
+        if blocked is not None:
+            self.blocked = (doc, *blocked)
+            raise RuntimeError("refused by trackcheck")
+        if reason:
+            self.refused = (doc, reason)
+            raise RuntimeError("refused by trackcheck")
+        self.paths.setdefault(config_path, full)
+        return doc
+
+    def _guarded(self, src: Any, config_path: str, load: Any) -> Any:
+        doc = self._admit(src, config_path)
         result = self._load(src, config_path, load)
         if doc is not None and config_path == self.primary:
             self._drop_search_entries(doc, result.config)
@@ -260,20 +352,31 @@ class Session:
                 if primary is not None and node is not None:
                     self.dropped.append((primary, node, why))
 
-    def compose(self, config: str,
-                overrides: tuple[str, ...]) -> tuple[dict[str, Any], dict[str, Any]]:
-        """The composed config as a plain container, unresolved, and Hydra's group choices."""
+    def hydra_config(self, config: str, overrides: tuple[str, ...]) -> Any:
+        """What ``hydra.compose`` gives for the config and overrides, its ``hydra`` node
+        included; this composition's reads and merge order recorded."""
         from hydra import compose
-        from omegaconf import OmegaConf, open_dict
 
         self.paths, self.order, self.refused, self.env_read = {}, [], None, None
         self.blocked, self.outside, self.dropped, self.primary = None, None, [], config
-        cfg = compose(config_name=config, overrides=list(overrides), return_hydra_config=True)
+        return compose(config_name=config, overrides=list(overrides), return_hydra_config=True)
+
+    def compose(self, config: str,
+                overrides: tuple[str, ...]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The composed config as a plain container, unresolved, and Hydra's group choices."""
+        from omegaconf import OmegaConf
+
+        cfg = self.hydra_config(config, overrides)
         choices = OmegaConf.to_container(cfg.hydra.runtime.choices, resolve=False)
-        with open_dict(cfg):
-            del cfg["hydra"]
-        root = OmegaConf.to_container(cfg, resolve=False)
-        assert isinstance(root, dict) and isinstance(choices, dict)
+        # what OmegaConf.to_container gives for the config without its hydra node, node by
+        # node (taking the node out would open the config: a flag set on every node twice)
+        root: dict[str, Any] = {}
+        for key in cfg.keys():
+            if key != "hydra":
+                node = cfg._get_child(key, throw_on_missing_value=False)
+                root[key] = (OmegaConf.to_container(node, resolve=False)
+                             if OmegaConf.is_config(node) else node._value())
+        assert isinstance(choices, dict)
         if not self.recording:  # Hydra's public API: the same list, for a second pass
             from hydra.types import RunMode
 
