@@ -355,3 +355,10 @@ def test_list_items_know_the_key_their_list_sits_under() -> None:
     doc = build("config/x.yaml", "hydra", "api_keys: [a, [b]]\nx:\n  - {k: c}\n")
     owners = {n.key: n.owner for n in doc.nodes if n.kind == "scalar"}
     assert owners == {"api_keys[0]": "api_keys", "api_keys[1][0]": "api_keys", "x[0].k": ""}
+
+
+def test_names_are_every_key_name_and_follow_nodes_added_later() -> None:
+    doc = build("config/x.yaml", "hydra", "db:\n  password: x\napi_keys: [a, b]\n")
+    assert doc.names() == {"", "db", "password", "api_keys"}
+    doc.nodes.append(Node("scalar", "token", "token", "token", 9, 1))
+    assert "token" in doc.names()

@@ -75,6 +75,7 @@ def alias_sites(doc: Document, ctx: LintContext) -> Iterator[AliasSite]:
 def _find_sites(doc: Document, ctx: LintContext) -> Iterator[AliasSite]:
     if not doc.hydra:
         return
+    named = not doc.names().isdisjoint(MODEL_NAME_KEYS)  # a mapping may name its model
     for node in doc.nodes:
         kind = node.kind
         if kind == "scalar":
@@ -86,8 +87,8 @@ def _find_sites(doc: Document, ctx: LintContext) -> Iterator[AliasSite]:
                         yield AliasSite(node, alias, "model URI", False)
             if node.name == INTENT_KEY and literal(doc, ctx, node):
                 yield AliasSite(node, node.value, "lifecycle intent", True)
-        elif kind == "mapping" and (registry_context(ctx, node.full_key)
-                                       or any(c.name in MODEL_NAME_KEYS for c in node.children)):
+        elif kind == "mapping" and (registry_context(ctx, node.full_key) or (
+                named and any(c.name in MODEL_NAME_KEYS for c in node.children))):
             register = _SEGMENT.split(node.full_key)[-1] == "register"
             for child in node.children:
                 if child.name not in ALIAS_KEYS:

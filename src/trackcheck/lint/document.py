@@ -136,6 +136,7 @@ class Document:
     defaults: list[str] = field(default_factory=list)  # the root defaults list entries, as text
     _seen: set[int] = field(default_factory=set, repr=False)
     _kinds: tuple[int, dict[str, list[Node]]] | None = field(default=None, repr=False)
+    _names: tuple[int, frozenset[str]] | None = field(default=None, repr=False)
     # lint/aliases.py's alias sites, read by three rules: (policy, node count, sites)
     _alias_sites: tuple[object, int, tuple[object, ...]] | None = field(default=None, repr=False)
 
@@ -159,6 +160,13 @@ class Document:
                     kinds["str"].append(n)
             self._kinds = (len(self.nodes), kinds)
         return self._kinds[1]
+
+    def names(self) -> frozenset[str]:
+        """Every key name of the document (a list's items sit under its name): a rule that asks
+        about names first tries these few dozen, and reads no node when none qualifies."""
+        if self._names is None or self._names[0] != len(self.nodes):
+            self._names = (len(self.nodes), frozenset([n.name for n in self.nodes]))
+        return self._names[1]
 
     def scalars(self) -> Iterator[Node]:
         return iter(self._by_kind()["scalar"])

@@ -64,7 +64,7 @@ def check(doc: Document, ctx: LintContext) -> Iterator[Hit]:
         from trackcheck.lint import pysource  # Python's ast and tokenize only for a file of code
 
         yield from pysource.stage_hits(doc, ctx)
-    if not doc.hydra:
+    if not doc.hydra or not any(n.endswith(_NAME_ENDS) for n in doc.names()):
         return
     to_alias = {k.lower(): v for k, v in ctx.policy.aliases.stage_to_alias.items()}
     for node in doc.scalars():
