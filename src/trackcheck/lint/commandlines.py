@@ -254,9 +254,12 @@ def _docker(text: str) -> Iterator[Assignment]:
 
 
 def _yaml(doc: Document) -> Iterator[Assignment]:
+    overrides_file = PurePosixPath(doc.path).name == "overrides.yaml"
+    if not overrides_file and not any(n.endswith(_OVERRIDE_ENDS) or n in _OWNERS
+                                      for n in doc.names()):
+        return  # no key of the document holds a command line (most files)
     lines = doc.text.split("\n")
     cursor = [0, 0]
-    overrides_file = PurePosixPath(doc.path).name == "overrides.yaml"
     for node in doc.strings():
         owner = node.name or node.owner
         # the key must end in an override list's last segment or be a command/env key (most

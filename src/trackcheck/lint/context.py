@@ -160,10 +160,13 @@ class LintContext:
         if self._env is not None and self._env[0] is doc:
             return self._env[1]
         found: list[Node] = []
-        lines = doc.text.split("\n") if doc.text else []
-        for lst in doc._by_kind()["list"]:
+        lines: list[str] | None = None  # split only for a document with an environment list
+        for lst in doc._by_kind()["list"] if any(
+                n.lower() in _ENV_LISTS for n in doc.names()) else ():
             if lst.name.lower() not in _ENV_LISTS:
                 continue
+            if lines is None:
+                lines = doc.text.split("\n") if doc.text else []
             for item in lst.children:
                 entry = _env_entry(lst, item, lines)
                 if entry is not None:
