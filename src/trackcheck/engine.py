@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from trackcheck.findings import Finding, LazyFingerprint, Severity
 from trackcheck.policy import Policy
@@ -74,3 +74,13 @@ def stamp(rule: Rule, hit: Hit, policy: Policy) -> Finding:
         column=hit.column,
         fingerprint=LazyFingerprint(rule.code, hit.path, hit.key, hit.value),
     )
+
+
+def judged(rule: Rule, subject: Any, ctx: Any, policy: Policy, report: Report) -> Iterator[Finding]:
+    """One rule's findings on a document (lint) or a registry piece (audit): every secret it
+    saw is remembered for masking, and hits on paths the policy ignores for it are dropped."""
+    for hit in rule.check(subject, ctx):
+        if hit.secret and hit.value:
+            report.secrets.add(hit.value)
+        if not policy.ignored_for_path(rule.code, hit.path):
+            yield stamp(rule, hit, policy)

@@ -19,7 +19,7 @@ from trackcheck.audit.rules import RULES
 from trackcheck.audit.source import RegistrySource, SourceError, masked_uri
 from trackcheck.audit.state import model_states
 from trackcheck.detect.uris import parse_model_uri, uri_kind
-from trackcheck.engine import Report, Selection, active_rules, stamp
+from trackcheck.engine import Report, Selection, active_rules, judged
 from trackcheck.findings import Finding
 from trackcheck.policy import Policy
 from trackcheck.rule import Rule
@@ -227,15 +227,7 @@ def check_pieces(pieces: Iterable[RegistrySnapshot], policy: Policy,
 
     def judge(piece: RegistrySnapshot, piece_ctx: AuditContext,
               rules: Sequence[Rule] = rules) -> list[Finding]:
-        out = []
-        for rule in rules:
-            for hit in rule.check(piece, piece_ctx):
-                if hit.secret and hit.value:
-                    report.secrets.add(hit.value)
-                if policy.ignored_for_path(rule.code, hit.path):
-                    continue
-                out.append(stamp(rule, hit, policy))
-        return out
+        return [f for rule in rules for f in judged(rule, piece, piece_ctx, policy, report)]
 
     for piece in pieces:
         models += len(piece.models)

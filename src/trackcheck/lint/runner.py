@@ -10,7 +10,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from trackcheck.codes import CODES
-from trackcheck.engine import Report, Selection, active_rules, stamp
+from trackcheck.engine import Report, Selection, active_rules, judged, stamp
 from trackcheck.findings import Finding
 from trackcheck.lint import suppress
 from trackcheck.lint.context import LintContext, deploy_shape
@@ -253,12 +253,7 @@ def _check(
         if rule.code == "TC005" or ((doc.kind == "generated" or doc.broken)
                                     and rule.code not in GENERATED_RULES):
             continue
-        for hit in rule.check(doc, ctx):
-            if hit.secret and hit.value:
-                report.secrets.add(hit.value)
-            if policy.ignored_for_path(rule.code, hit.path):
-                continue
-            found.append(stamp(rule, hit, policy))
+        found.extend(judged(rule, doc, ctx, policy, report))
     return found
 
 
