@@ -80,7 +80,9 @@ class LintContext:
         self._uri_keys = tuple(policy.uri_keys)
         self._uri_depth = max((k.count(".") + 1 for k in self._uri_keys), default=1)
         self._uri_memo: dict[str, bool] = {}
-        # the secret questions per key name, for the run (rules' loops index them directly)
+        # the secret questions per key name, for the run (rules' loops index them directly):
+        # a secret-like key, and whether an item of a list under a key is a secret (a
+        # secret-like key, ``passwords``, or a list of secrets, ``api_keys``)
         self.secret_names = Memo(policy.is_secret_key)
         self.secret_items = Memo(lambda owner: self.secret_names[owner] or self._list_memo[owner])
         self._token_memo: dict[str, tuple[str, str] | None] = {}
@@ -108,11 +110,6 @@ class LintContext:
     def secret_list_key(self, name: str) -> bool:
         """A key whose list items are each a secret (``passwords``, ``api_keys``, ``tokens``)."""
         return self._list_memo[name]
-
-    def secret_item(self, owner: str) -> bool:
-        """An item of a list under ``owner`` is a secret: a secret-like key (``passwords``) or
-        a list of secrets (``api_keys``)."""
-        return self.secret_items[owner]
 
     def uri_name(self, name: str) -> bool:
         """False when a key named ``name`` cannot be a tracking URI key, whatever its parents:
