@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -63,34 +64,73 @@ def _matches(rel: str, patterns: list[str]) -> bool:
     """Whether a POSIX path matches one of the policy's path globs: as ``fnmatch`` on the whole
     path (``*`` crosses ``/``), as ``PurePosixPath.match`` (from the right, component by
     component), ``dir/**`` as everything below ``dir``, ``**/name`` as a name anywhere."""
-    return _glob_rx(tuple(patterns)).search(rel) is not None
+    return _globs(tuple(patterns)).match(rel)
+
+
+class _Globs:
+    """A policy's globs compiled once: a tree of thousands of files is classified with a few
+    anchored matches per file, not one ``fnmatch`` per file and pattern. The whole-path readings
+    are one anchored regex; the from-the-right readings are one regex per component count, matched
+    against that many last components (a search for ``(?:^|/)...$`` would try every position)."""
+
+    def __init__(self, patterns: tuple[str, ...]):
+        whole: list[str] = []
+        tails: dict[int, list[str]] = {}
+        for pat in patterns:
+            whole.append(_glob_part(pat, crossing=True))
+            parts = [c for c in pat.split("/") if c]
+            right = "/".join(_glob_part(c, crossing=False) for c in parts)
+            if pat.startswith("/"):  # an absolute glob: absolute paths
+                whole.append("/" + right)
+            elif parts:
+                tails.setdefault(len(parts), []).append(right)
+            if pat.endswith("/**"):
+                whole.append(re.escape(pat[:-3]) + "(?:/.*)?")
+            if pat.startswith("**/"):
+                tails.setdefault(1, []).append(_glob_part(pat[3:], crossing=False))
+        self.whole = _one(whole)
+        self.tails = [(k, _one(alts)) for k, alts in sorted(tails.items())]
+
+    def match(self, rel: str) -> bool:
+        if self.whole is not None and self.whole(rel) is not None:
+            return True
+        for k, rx in self.tails:
+            start = _last_components(rel, k)
+            if start is not None and rx is not None and rx(rel, start) is not None:
+                return True
+        return False
+
+
+def _last_components(rel: str, k: int) -> int | None:
+    """Where the last ``k`` components of a path start, or None when it has fewer."""
+    start = len(rel)
+    for seen in range(k):
+        start = rel.rfind("/", 0, start)
+        if start < 0:
+            return 0 if seen == k - 1 else None
+    return start + 1
+
+
+def _one(alts: list[str]) -> Callable[..., re.Match[str] | None] | None:
+    """One anchored regex for alternatives (its ``fullmatch``), or None for none."""
+    return re.compile("|".join(f"(?:{a})" for a in alts), re.S).fullmatch if alts else None
 
 
 @lru_cache(maxsize=64)
-def _glob_rx(patterns: tuple[str, ...]) -> re.Pattern[str]:
-    """One compiled regex for a policy's globs: a tree of thousands of files is classified with
-    one search per file, not one ``fnmatch`` per file and pattern."""
-    alts = []
-    for pat in patterns:
-        alts.append("^" + _glob_part(pat, crossing=True) + "$")
-        parts = pat.split("/")
-        anchor = "^/" if pat.startswith("/") else "(?:^|/)"  # an absolute glob: absolute paths
-        alts.append(anchor + "/".join(_glob_part(c, crossing=False) for c in parts if c) + "$")
-        if pat.endswith("/**"):
-            alts.append("^" + re.escape(pat[:-3]) + "(?:/|$)")
-        if pat.startswith("**/"):
-            alts.append("(?:^|/)" + _glob_part(pat[3:], crossing=False) + "$")
-    return re.compile("|".join(f"(?:{a})" for a in alts) or "(?!)")
+def _globs(patterns: tuple[str, ...]) -> _Globs:
+    return _Globs(patterns)
 
 
 def _glob_part(glob: str, *, crossing: bool) -> str:
-    """A glob as a regex: ``*`` and ``?`` cross ``/`` only when ``crossing`` (fnmatch)."""
+    """A glob as a regex: ``*`` and ``?`` cross ``/`` only when ``crossing`` (fnmatch); a run of
+    stars is one (two in a row would match the same text in quadratically many ways)."""
     star, one = (".*", ".") if crossing else ("[^/]*", "[^/]")
     out, i = [], 0
     while i < len(glob):
         c = glob[i]
         if c == "*":
-            out.append(star)
+            if not (out and out[-1] is star):
+                out.append(star)
         elif c == "?":
             out.append(one)
         elif c == "[" and "]" in glob[i + 2:]:
@@ -165,7 +205,7 @@ def kind_of(rel: str, policy: Policy) -> tuple[str, bool] | None:
         return "hydra", False
     if name in ENV_TEMPLATES:
         return "env", False
-    if _glob_rx(tuple(policy.secret_files)).search(name) is not None:
+    if _globs(tuple(policy.secret_files)).match(name):
         if name == ".env" or name.startswith(".env."):
             return "env", True
         if name == ".databrickscfg":
