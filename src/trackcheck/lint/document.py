@@ -25,14 +25,23 @@ if TYPE_CHECKING:  # the reader of files not parsed builds documents itself
 _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STR_TAG = "tag:yaml.org,2002:str"
 _RESOLVED: dict[str, str] = {}  # plain scalar text -> implicit tag; keys and values repeat a lot
+_NO_PATHS: dict[object, None] = {}  # stays empty: its ``get`` is the loader's no-op path hook
 
 
 class _Loader(_Base):  # type: ignore[valid-type,misc]
     """The safe loader with its implicit-tag resolution memoised per plain scalar: PyYAML runs a
-    list of regular expressions over every scalar in Python, for the same few hundred texts."""
+    list of regular expressions over every scalar in Python, for the same few hundred texts.
 
-    def resolve(self, kind: type, value: str, implicit: tuple[bool, bool]) -> str:
-        if kind is yaml.ScalarNode and not self.yaml_path_resolvers:
+    It has no path resolvers (``yaml.add_path_resolver`` is never called for it), so the two
+    hooks the composer calls for every node, to track the path they would match, have nothing
+    to do: they are C-level no-ops here instead of two Python calls per node."""
+
+    descend_resolver = _NO_PATHS.get  # (parent, index) -> None
+    ascend_resolver = tuple  # () -> ()
+
+    def resolve(self, kind: type, value: str, implicit: tuple[bool, bool],
+                scalar: type = yaml.ScalarNode) -> str:
+        if kind is scalar:
             if not implicit[0]:
                 return _STR_TAG  # quoted or block scalar without a tag
             tag = _RESOLVED.get(value)
@@ -42,6 +51,8 @@ class _Loader(_Base):  # type: ignore[valid-type,misc]
                     _RESOLVED[value] = tag
             return tag
         return _Base.resolve(self, kind, value, implicit)  # type: ignore[no-any-return]
+
+
 _TAGS = {
     "tag:yaml.org,2002:str": "str",
     "tag:yaml.org,2002:int": "int",
