@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 
 from tests.conftest import lines_executed
-from trackcheck.lint.document import Document, Node, build, package_of
+from trackcheck.lint.document import Document, Memo, Node, build, package_of
 
 
 def doc_of(text: str, path: str = "config/x.yaml", kind: str = "hydra", **kw: int) -> Document:
@@ -359,6 +359,32 @@ def test_list_items_know_the_key_their_list_sits_under() -> None:
 
 def test_names_are_every_key_name_and_follow_nodes_added_later() -> None:
     doc = build("config/x.yaml", "hydra", "db:\n  password: x\napi_keys: [a, b]\n")
-    assert doc.names() == {"", "db", "password", "api_keys"}
+    assert doc.names() == {"db", "password", "api_keys"}  # the root mapping is judged by none
     doc.nodes.append(Node("scalar", "token", "token", "token", 9, 1))
     assert "token" in doc.names()
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ("just a scalar\n", {""}),  # a scalar judged by no name
+    ("- a\n- [b]\n", {""}),  # the items of top-level lists
+    ("- {k: v}\n- [{j: w}]\n", {"k", "j"}),  # mappings in them: their keys
+    ("a: [[x]]\n", {"a"}),  # nested items are judged by the outer list's name
+])
+def test_the_empty_name_stands_only_for_a_scalar_without_one(text: str, names: set[str]) -> None:
+    assert build("config/x.yaml", "hydra", text).names() == names
+
+
+def test_a_memo_answers_any_of_a_documents_names_deciding_each_name_once() -> None:
+    asked: list[str] = []
+
+    def decide(name: str) -> bool:
+        asked.append(name)
+        return name.endswith("uri")
+
+    memo = Memo(decide)
+    assert not memo.any_of(frozenset({"a", "b"}))
+    assert memo.any_of(frozenset({"b", "tracking_uri"}))
+    assert memo.any_of(frozenset({"tracking_uri"})) and not memo.any_of(frozenset({"a"}))
+    assert not memo.any_of(frozenset())
+    assert sorted(asked) == ["a", "b", "tracking_uri"]
+    assert memo == {"a": False, "b": False, "tracking_uri": True}

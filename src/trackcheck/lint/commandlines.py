@@ -13,11 +13,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
 
 from trackcheck.detect.keys import without_indexes
 from trackcheck.detect.uris import is_loopback, uri_kind
-from trackcheck.lint.document import Document, Node
+from trackcheck.lint.document import Document, Memo, Node
 
 KINDS = ("shell", "make", "docker")  # files that are command lines through and through
 # YAML keys whose strings (or list items) are command lines: GitHub/GitLab CI, compose, k8s
@@ -27,6 +26,8 @@ ENV_LIST_KEYS = frozenset({"environment", "env"})  # ``- KEY=value`` items (comp
 _OVERRIDE_LISTS = ("hydra.overrides.task", "hydra.overrides.hydra")
 _OVERRIDE_ENDS = tuple(k.rsplit(".", 1)[-1] for k in _OVERRIDE_LISTS)
 _OWNERS = COMMAND_KEYS | ENV_LIST_KEYS
+# a key name that can hold a command line: an override list's or a command or environment key
+_HOLDS_COMMANDS = Memo(lambda name: name.endswith(_OVERRIDE_ENDS) or name in _OWNERS)
 _ASSIGN = re.compile(r"^(?P<prefix>\+\+|\+|~|--?)?(?P<key>[A-Za-z_][\w.\-@]*)=(?P<value>.*)$", re.S)
 _OPTION = re.compile(r"^--(?P<key>[A-Za-z][\w\-.]*)$")
 # ``$VAR``, ``${VAR}``, ``$(cmd)``, ``$1``, GitHub ``${{ ... }}``, Hydra ``${oc.env:X}``, backticks
@@ -254,9 +255,8 @@ def _docker(text: str) -> Iterator[Assignment]:
 
 
 def _yaml(doc: Document) -> Iterator[Assignment]:
-    overrides_file = PurePosixPath(doc.path).name == "overrides.yaml"
-    if not overrides_file and not any(n.endswith(_OVERRIDE_ENDS) or n in _OWNERS
-                                      for n in doc.names()):
+    overrides_file = doc.path.rsplit("/", 1)[-1] == "overrides.yaml"
+    if not overrides_file and not _HOLDS_COMMANDS.any_of(doc.names()):
         return  # no key of the document holds a command line (most files)
     lines = doc.text.split("\n")
     cursor = [0, 0]

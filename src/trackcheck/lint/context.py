@@ -9,7 +9,7 @@ from itertools import chain
 
 from trackcheck.detect.keys import is_secret_list_key, is_uri_key, uri_key_ends
 from trackcheck.detect.tokens import KNOWN_TOKENS
-from trackcheck.lint.document import Document, Node
+from trackcheck.lint.document import MEMO_MAX, Document, Memo, Node
 from trackcheck.lint.interpolation import analyse
 from trackcheck.policy import Policy
 from trackcheck.rule import Hit
@@ -17,7 +17,7 @@ from trackcheck.rule import Hit
 # a compose ``environment:`` list item: ``KEY=value`` (``KEY`` alone passes the host's value on)
 _ENV_ITEM = re.compile(r"(?P<name>[A-Za-z_][A-Za-z0-9_.\-]*)=(?P<value>.*)", re.S)
 _ENV_LISTS = frozenset({"env", "environment"})
-_MEMO_MAX = 100_000
+_MEMO_MAX = MEMO_MAX
 # a plain ``${oc.env:VAR}`` / ``${oc.env:VAR,default}`` (no nesting): bounded, linear
 _ENV_CALL = re.compile(r"\$\{\s*oc\.env\s*:([^{}$]*)\}")
 
@@ -57,21 +57,6 @@ def deploy_shape(doc: Document) -> bool:
         ):
             return True
     return False
-
-
-class Memo(dict[str, bool]):
-    """A question's answers by key name: a known name is one dict lookup (``memo[name]``), an
-    unknown one is decided and kept (up to a bound: hostile files have endless names)."""
-
-    def __init__(self, decide: Callable[[str], bool]):
-        super().__init__()
-        self.decide = decide
-
-    def __missing__(self, name: str) -> bool:
-        found = self.decide(name)
-        if len(self) < _MEMO_MAX:
-            self[name] = found
-        return found
 
 
 class LintContext:
@@ -158,8 +143,8 @@ class LintContext:
             return self._env[1]
         found: list[Node] = []
         lines: list[str] | None = None  # split only for a document with an environment list
-        for lst in doc._by_kind()["list"] if any(
-                n.lower() in _ENV_LISTS for n in doc.names()) else ():
+        env_list = self.memo("environment list", lambda name: name.lower() in _ENV_LISTS)
+        for lst in doc._by_kind()["list"] if env_list.any_of(doc.names()) else ():
             if lst.name.lower() not in _ENV_LISTS:
                 continue
             if lines is None:

@@ -10,7 +10,7 @@ import errno
 import os
 import re
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -115,6 +115,35 @@ class Node:
         return None
 
 
+MEMO_MAX = 100_000  # answers kept per question: a hostile tree has endless names
+
+
+class Memo(dict[str, bool]):
+    """A question's answers by key name: a known name is one dict lookup (``memo[name]``), an
+    unknown one is decided and kept (up to a bound: hostile files have endless names).
+    :meth:`any_of` asks it of a document's names at once, with set operations."""
+
+    def __init__(self, decide: Callable[[str], bool]):
+        super().__init__()
+        self.decide = decide
+        self.yes: set[str] = set()  # the names kept, by answer
+        self.no: set[str] = set()
+
+    def __missing__(self, name: str) -> bool:
+        found = self.decide(name)
+        if len(self) < MEMO_MAX:
+            self[name] = found
+            (self.yes if found else self.no).add(name)
+        return found
+
+    def any_of(self, names: frozenset[str]) -> bool:
+        """Whether some name answers yes: two set operations over the names answered before (a
+        tree repeats its names file after file), a decision for each new one."""
+        if not names.isdisjoint(self.yes):
+            return True
+        return any(self[name] for name in names - self.no)
+
+
 @dataclass(frozen=True)
 class LoadProblem:
     """A file that could not be turned into a document: TC001 (syntax) or TC004 (unsafe)."""
@@ -173,10 +202,15 @@ class Document:
         return self._kinds[1]
 
     def names(self) -> frozenset[str]:
-        """Every key name of the document (a list's items sit under its name): a rule that asks
-        about names first tries these few dozen, and reads no node when none qualifies."""
+        """Every name a node is judged by (its key name, or a list item's list's: ``api_keys``
+        for ``api_keys[0]``): a rule that asks about names first tries these few dozen, and
+        reads no node when none qualifies. ``""`` is one only when a scalar has neither name (a
+        document that is one scalar, the items of a top-level list), not for the root mapping."""
         if self._names is None or self._names[0] != len(self.nodes):
-            self._names = (len(self.nodes), frozenset([n.name for n in self.nodes]))
+            names = {n.name for n in self.nodes}  # a list item's list is a node with its name
+            if "" in names and self.roots and not _ownerless_scalar(self.roots):
+                names.discard("")
+            self._names = (len(self.nodes), frozenset(names))
         return self._names[1]
 
     def scalars(self) -> Iterator[Node]:
@@ -194,6 +228,18 @@ class Document:
             node._interp = analyse(node.value) if self.hydra and node.is_string else Interpolation(
                 text=node.value, has_text=bool(node.value))
         return node._interp
+
+
+def _ownerless_scalar(roots: list[Node]) -> bool:
+    """A scalar with no name to be judged by: a root, or an item of top-level lists."""
+    stack = list(roots)
+    while stack:
+        n = stack.pop()
+        if n.kind == "scalar":
+            return True
+        if n.kind == "list" and not n.owner:
+            stack.extend(n.children)
+    return False
 
 
 # --- reading files safely -------------------------------------------------------------

@@ -53,7 +53,7 @@ def check(doc: Document, ctx: LintContext) -> Iterator[Hit]:
         return
     # most names cannot end a URI key: their paths are not read
     uri_name = ctx.memo("uri name", ctx.uri_name)
-    named = doc.alias_uses or any(uri_name[n] for n in doc.names())
+    named = doc.alias_uses or uri_name.any_of(doc.names())
     for node in ctx.keyed_scalars(doc) if named else ctx.env_entries(doc):
         if not uri_name[node.name or node.owner] or not node.is_scalar \
                 or not ctx.uri_key(node.full_key) or ctx.placeholder(doc, node) \

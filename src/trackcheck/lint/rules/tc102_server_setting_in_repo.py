@@ -52,7 +52,7 @@ def check(doc: Document, ctx: LintContext) -> Iterator[Hit]:
     if not doc.hydra:
         return
     server_key = ctx.memo("server key", lambda name: _norm(name) in _server_keys(ctx))
-    if not any(server_key[n] for n in doc.names()):
+    if not server_key.any_of(doc.names()):
         return
     for node in doc.scalars():
         if not server_key[node.name]:

@@ -109,7 +109,7 @@ def check(doc: Document, ctx: LintContext) -> Iterator[Hit]:
     # per key name, a tree repeats its names
     secret, items = ctx.secret_names, ctx.secret_items
     # no node reads as a secret unless a name of the document does (an item: its list's)
-    named = doc.alias_uses or any(items[n] for n in doc.names())
+    named = doc.alias_uses or items.any_of(doc.names())
     for node in ctx.keyed_scalars(doc) if named else ctx.env_entries(doc):
         if not (secret[node.name] if node.name else items[node.owner]) \
                 or not _literal(doc, node, ctx):

@@ -54,6 +54,10 @@ REGISTRY_PREFIXES = ("model_", "registry_", "version_", "registered_")
 _NAME_ENDS = ("stage", *TRANSITION_KEYS)  # every name the rule reads ends in one of these
 
 
+def _stage_name(name: str) -> bool:
+    return name.endswith(_NAME_ENDS)
+
+
 def _stage_key(ctx: LintContext, node: Node) -> bool:
     """``stage`` or ``*_stage`` (checked by the caller) in registry context."""
     return node.name.startswith(REGISTRY_PREFIXES) or registry_context(ctx, node.full_key)
@@ -64,7 +68,7 @@ def check(doc: Document, ctx: LintContext) -> Iterator[Hit]:
         from trackcheck.lint import pysource  # Python's ast and tokenize only for a file of code
 
         yield from pysource.stage_hits(doc, ctx)
-    if not doc.hydra or not any(n.endswith(_NAME_ENDS) for n in doc.names()):
+    if not doc.hydra or not ctx.memo("stage name", _stage_name).any_of(doc.names()):
         return
     to_alias = {k.lower(): v for k, v in ctx.policy.aliases.stage_to_alias.items()}
     for node in doc.scalars():
