@@ -39,3 +39,18 @@ def test_another_policy_or_added_nodes_find_them_again(tmp_path: Path) -> None:
     doc.nodes.append(Node("scalar", "note", "note", "note", 5, 1, value="models:/m@dev"))
     assert _aliases(doc, tracking) == ["champion", "prod", "dev"]
     assert _aliases(doc, LintContext(default)) == ["prod", "dev"]
+
+
+def test_a_file_is_read_only_where_a_site_can_be() -> None:
+    ctx = LintContext(load_policy("default")[0])
+    # no URI, intent or alias key: nothing; each kind of site is still found on its own
+    assert _aliases(build("config/x.yaml", "hydra", "deploy:\n  replicas: 3\n"), ctx) == []
+    assert _aliases(build("config/x.yaml", "hydra", "deploy:\n  alias: prod\n"), ctx) == ["prod"]
+    assert _aliases(build("config/x.yaml", "hydra", "lifecycle_intent: dev\n"), ctx) == ["dev"]
+    # a URI whose ``/`` is an escape is one once read: the text alone does not show it
+    escaped = build("config/x.yaml", "hydra", 'note: "serve models:\\/m@prod"\n')
+    assert escaped.nodes[1].value == "serve models:/m@prod"
+    assert _aliases(escaped, ctx) == ["prod"]
+    # in document order, whichever way the file was read
+    mixed = "a: models:/m@one\ndeploy:\n  alias: two\nb: models:/m@three\n"
+    assert _aliases(build("config/x.yaml", "hydra", mixed), ctx) == ["one", "two", "three"]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from trackcheck.detect.uris import parse_model_uri
 from trackcheck.lint.context import LintContext
-from trackcheck.lint.document import Document, Node, package_of
+from trackcheck.lint.document import Document, Memo, Node, package_of
 from trackcheck.lint.tags import literal
 
 INTENT_KEY = "lifecycle_intent"
@@ -53,7 +53,11 @@ def uri_refs(value: str) -> Iterator[str]:
 def registry_context(ctx: LintContext, full_key: str) -> bool:
     """A key path under the mlflow group, a registration or a deployment (asked per mapping of
     every file: memoised per key path, which a tree's files repeat)."""
-    return ctx.memo("registry context", lambda key: _registry_context(ctx, key))[full_key]
+    return _registry_memo(ctx)[full_key]
+
+
+def _registry_memo(ctx: LintContext) -> Memo:
+    return ctx.memo("registry context", lambda key: _registry_context(ctx, key))
 
 
 def _registry_context(ctx: LintContext, full_key: str) -> bool:
@@ -75,8 +79,15 @@ def alias_sites(doc: Document, ctx: LintContext) -> Iterator[AliasSite]:
 def _find_sites(doc: Document, ctx: LintContext) -> Iterator[AliasSite]:
     if not doc.hydra:
         return
-    named = not doc.names().isdisjoint(MODEL_NAME_KEYS)  # a mapping may name its model
-    for node in doc.nodes:
+    names = doc.names()
+    keys = not names.isdisjoint(ALIAS_KEYS)  # an alias key: in a mapping, under its name
+    # a URI needs ``:/`` in the text (or an escape that writes it); an intent needs its name
+    scalars = ":/" in doc.text or "\\" in doc.text or INTENT_KEY in names
+    if not scalars and not keys:
+        return  # most files: nothing to read
+    named = keys and not names.isdisjoint(MODEL_NAME_KEYS)  # a mapping may name its model
+    in_registry = _registry_memo(ctx)
+    for node in doc.nodes if scalars else doc.mappings():  # document order either way
         kind = node.kind
         if kind == "scalar":
             if node.tag == "str" and ":/" in node.value:  # a models:/ or runs:/ URI
@@ -87,7 +98,7 @@ def _find_sites(doc: Document, ctx: LintContext) -> Iterator[AliasSite]:
                         yield AliasSite(node, alias, "model URI", False)
             if node.name == INTENT_KEY and literal(doc, ctx, node):
                 yield AliasSite(node, node.value, "lifecycle intent", True)
-        elif kind == "mapping" and (registry_context(ctx, node.full_key) or (
+        elif kind == "mapping" and keys and (in_registry[node.full_key] or (
                 named and any(c.name in MODEL_NAME_KEYS for c in node.children))):
             register = _SEGMENT.split(node.full_key)[-1] == "register"
             for child in node.children:
