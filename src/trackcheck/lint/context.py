@@ -10,7 +10,7 @@ from itertools import chain
 from trackcheck.detect.keys import is_secret_list_key, is_uri_key, uri_key_ends
 from trackcheck.detect.tokens import KNOWN_TOKENS
 from trackcheck.lint.document import MEMO_MAX, Document, Memo, Node
-from trackcheck.lint.interpolation import analyse
+from trackcheck.lint.interpolation import Interpolation, analyse
 from trackcheck.policy import Policy
 from trackcheck.rule import Hit
 
@@ -59,6 +59,20 @@ def deploy_shape(doc: Document) -> bool:
     return False
 
 
+def _outside_env_defaults(value: str, interp: Interpolation) -> str:
+    if interp.error is not None:
+        return value  # not parsed: TC104 cannot read its defaults, so all stays
+    # each lookup as OmegaConf joins it with the text around it: an empty default adds nothing
+    # (``ghp_ab${oc.env:X,}cd`` resolves to one token), any other stands apart
+    value = _ENV_CALL.sub(_joined_as_resolved, value)
+    if "oc.env" in value:  # nested or quoted forms: blank the defaults where they stand
+        for d in interp.env_defaults():
+            if d:
+                value = value.replace(f",{d}}}", ", }").replace(f",'{d}'}}", ", }") \
+                    .replace(f',"{d}"}}', ", }")
+    return value
+
+
 class LintContext:
     def __init__(self, policy: Policy):
         self.policy = policy
@@ -71,6 +85,7 @@ class LintContext:
         self.secret_names = Memo(policy.is_secret_key)
         self.secret_items = Memo(lambda owner: self.secret_names[owner] or self._list_memo[owner])
         self._token_memo: dict[str, tuple[str, str] | None] = {}
+        self._outside: dict[str, str] = {}  # a value -> outside_env_defaults
         self._extra_tokens = bool(policy.token_patterns)
         self._secret_sets = (frozenset(w.lower() for w in policy.secret_key_words),
                              frozenset(policy.secret_key_names), frozenset(policy.not_secret_keys))
@@ -237,24 +252,20 @@ class LintContext:
                 return True
         return False
 
-    @staticmethod
-    def outside_env_defaults(doc: Document, node: Node) -> str:
+    def outside_env_defaults(self, doc: Document, node: Node) -> str:
         """The value with the literal defaults of its env lookups blanked out: TC104 owns those,
         so the other secret rules (TC103, TC110, TC111) look only at the rest. A value that does
-        not parse (TC002) is left whole: no rule reads its defaults, so theirs must."""
+        not parse (TC002) is left whole: no rule reads its defaults, so theirs must. (Remembered
+        per value for the run: three rules ask, and a tree repeats its lookups.)"""
         value = node.value
-        if doc.hydra and node.is_string and "oc.env" in value:
-            if doc.interpolation(node).error is not None:
-                return value  # not parsed: TC104 cannot read its defaults, so all stays
-            # each lookup as OmegaConf joins it with the text around it: an empty default adds
-            # nothing (``ghp_ab${oc.env:X,}cd`` resolves to one token), any other stands apart
-            value = _ENV_CALL.sub(_joined_as_resolved, value)
-            if "oc.env" in value:  # nested or quoted forms: blank the defaults where they stand
-                for d in doc.interpolation(node).env_defaults():
-                    if d:
-                        value = value.replace(f",{d}}}", ", }").replace(f",'{d}'}}", ", }") \
-                            .replace(f',"{d}"}}', ", }")
-        return value
+        if not (doc.hydra and node.is_string and "oc.env" in value):
+            return value
+        found = self._outside.get(value)
+        if found is None:
+            found = _outside_env_defaults(value, doc.interpolation(node))
+            if len(self._outside) < _MEMO_MAX and len(value) <= 512:
+                self._outside[value] = found
+        return found
 
     @staticmethod
     def hit(

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from omegaconf.grammar.gen.OmegaConfGrammarParser import OmegaConfGrammarParser as P
@@ -17,16 +16,16 @@ KNOWN_RESOLVERS = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class Resolver:
+class Resolver(NamedTuple):  # a tuple: made for every distinct string read, and cheaply
     name: str
     args: tuple[str, ...]  # argument texts, quotes removed for quoted values
     args_interpolated: tuple[bool, ...]
 
 
-@dataclass(frozen=True)
-class Interpolation:
-    """What a string value is made of: literal text, node references and resolver calls."""
+class Interpolation(NamedTuple):
+    """What a string value is made of: literal text, node references and resolver calls (a
+    tuple: one is made for every distinct string of a tree, and a frozen dataclass costs four
+    times as much to make)."""
 
     error: str | None = None
     text: str = ""  # the literal text around interpolations, escapes removed
@@ -34,7 +33,6 @@ class Interpolation:
     resolvers: tuple[Resolver, ...] = ()
     top_level: int = 0  # how many interpolations stand at the top level of the string
     has_text: bool = False
-    extra: dict[str, object] = field(default_factory=dict, compare=False)
 
     @property
     def is_interpolation(self) -> bool:
@@ -98,20 +96,26 @@ def _simple(value: str) -> Interpolation | None:
     resolvers: list[Resolver] = []
     pos = 0
     for m in _PIECE.finditer(value):
-        gap = value[pos : m.start()]
-        if not _PLAIN_TEXT.fullmatch(gap):
-            return None
-        text.append(gap)
-        if m.group("node") is not None:
-            refs.append(m.group("node"))
+        start = m.start()
+        if start != pos:  # literal text before it (most pieces stand alone or side by side)
+            gap = value[pos:start]
+            if not _PLAIN_TEXT.fullmatch(gap):
+                return None
+            text.append(gap)
+        node, name, args = m.group("node", "name", "args")
+        if node is not None:
+            refs.append(node)
         else:
-            args = tuple(m.group("args").split(","))
-            resolvers.append(Resolver(m.group("name"), args, (False,) * len(args)))
+            split = tuple(args.split(","))
+            resolvers.append(Resolver(name, split, (False,) * len(split)))
         pos = m.end()
-    tail = value[pos:]
-    if not pos or not _PLAIN_TEXT.fullmatch(tail):
+    if not pos:
         return None
-    text.append(tail)
+    if pos != len(value):
+        tail = value[pos:]
+        if not _PLAIN_TEXT.fullmatch(tail):
+            return None
+        text.append(tail)
     joined = "".join(text)
     return Interpolation(text=joined, refs=tuple(refs), resolvers=tuple(resolvers),
                          top_level=len(refs) + len(resolvers), has_text=bool(joined))
