@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -76,11 +76,14 @@ def stamp(rule: Rule, hit: Hit, policy: Policy) -> Finding:
     )
 
 
-def judged(rule: Rule, subject: Any, ctx: Any, policy: Policy, report: Report) -> Iterator[Finding]:
+def judged(rule: Rule, subject: Any, ctx: Any, policy: Policy, report: Report) -> list[Finding]:
     """One rule's findings on a document (lint) or a registry piece (audit): every secret it
-    saw is remembered for masking, and hits on paths the policy ignores for it are dropped."""
+    saw is remembered for masking, and hits on paths the policy ignores for it are dropped.
+    (A list, not a generator: it is called for every rule and file, and most find nothing.)"""
+    found: list[Finding] = []
     for hit in rule.check(subject, ctx):
         if hit.secret and hit.value:
             report.secrets.add(hit.value)
         if not policy.ignored_for_path(rule.code, hit.path):
-            yield stamp(rule, hit, policy)
+            found.append(stamp(rule, hit, policy))
+    return found

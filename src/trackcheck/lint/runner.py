@@ -249,12 +249,23 @@ def _check(
                 if (f.rule, f.line, f.column) not in seen:
                     seen.add((f.rule, f.line, f.column))
                     found.append(f)
-    for rule in rules:
-        if rule.code == "TC005" or ((doc.kind == "generated" or doc.broken)
-                                    and rule.code not in GENERATED_RULES):
-            continue
-        found.extend(judged(rule, doc, ctx, policy, report))
+    for rule in _runnable(rules, doc.kind == "generated" or doc.broken):
+        found += judged(rule, doc, ctx, policy, report)
     return found
+
+
+_lists: tuple[Sequence[Rule], list[Rule], list[Rule]] | None = None
+
+
+def _runnable(rules: Sequence[Rule], generated: bool) -> list[Rule]:
+    """The rules that judge a document: every rule but TC005 (which judges suppressions), or for
+    generated YAML and files that did not parse, those of ``GENERATED_RULES`` (sorted out once
+    per run, not per rule and file)."""
+    global _lists
+    if _lists is None or _lists[0] is not rules:
+        every = [r for r in rules if r.code != "TC005"]
+        _lists = (rules, every, [r for r in every if r.code in GENERATED_RULES])
+    return _lists[2] if generated else _lists[1]
 
 
 def _settle(
