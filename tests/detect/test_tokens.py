@@ -3,8 +3,10 @@
 import re
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from trackcheck.detect.tokens import KNOWN_TOKENS, find_token
+from trackcheck.detect.tokens import KNOWN_TOKENS, TOKEN_HINT, find_token
 
 # fake tokens in each provider's published shape; split so that no scanner mistakes this file
 DAPI = "dapi" + "a4c123b1612dd272d1371c17149d4395"
@@ -139,3 +141,30 @@ def test_blocks_in_a_row_are_found_apart() -> None:
     blocks = [m.group(0) for m in dict(KNOWN_TOKENS)["private key block"].finditer(
         f"{KEY_BLOCK}\n{ENCRYPTED}")]
     assert blocks == [KEY_BLOCK, ENCRYPTED]
+
+
+# --- the quick hint: a value it finds nothing in holds no known token -----------------------
+@pytest.mark.parametrize(("name", "rx"), KNOWN_TOKENS, ids=[n for n, _ in KNOWN_TOKENS])
+@given(data=st.data())
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_every_token_holds_a_hint(name: str, rx: re.Pattern[str], data: st.DataObject) -> None:
+    value = data.draw(st.from_regex(rx))
+    match = rx.search(value)
+    assert match is not None
+    assert TOKEN_HINT.search(match.group(0)) is not None, (name, value)
+
+
+@pytest.mark.parametrize(("value", "name", "text"), TOKENS)
+def test_the_hint_finds_every_case(value: str, name: str, text: str) -> None:
+    assert TOKEN_HINT.search(text) is not None
+
+
+def test_a_value_without_a_hint_is_not_searched_further() -> None:
+    from trackcheck.lint.context import LintContext
+    from trackcheck.policy import load_policy
+
+    ctx = LintContext(load_policy("default")[0])
+    plain = "${paths.data_dir}/bert/bert_17.parquet"
+    assert TOKEN_HINT.search(plain) is None and ctx.token(plain) is None
+    token = "dapi" + "0123456789abcdef" * 2
+    assert ctx.token(f"url: {token}") == ("Databricks personal access token", token)

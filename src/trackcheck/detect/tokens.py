@@ -32,6 +32,11 @@ KNOWN_TOKENS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     )
 )
 
+# literal text that every known format holds (one of these): a value without any holds no known
+# token. One scan for them costs ~12 ns a character, where the formats' alternation costs ~0.4 us
+# (a 40-character value: 17 us). tests/detect/test_tokens.py checks it against each format.
+TOKEN_HINT = re.compile(r"AKIA|ASIA|ABIA|ACCA|dapi|gh[pousr]_|github_pat_|glpat-|xox|"
+                        r"hooks\.slack\.com|hf_|sk-|AIza|AccountKey=|-----BEGIN|eyJ|earer")
 
 def find_token(value: str,
                extra: Iterable[tuple[str, re.Pattern[str]]] = ()) -> tuple[str, str] | None:

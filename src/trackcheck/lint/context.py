@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from itertools import chain
 
 from trackcheck.detect.keys import is_secret_list_key, is_uri_key, uri_key_ends
-from trackcheck.detect.tokens import KNOWN_TOKENS
+from trackcheck.detect.tokens import KNOWN_TOKENS, TOKEN_HINT
 from trackcheck.lint.document import MEMO_MAX, Document, Memo, Node
 from trackcheck.lint.interpolation import Interpolation, analyse
 from trackcheck.policy import Policy
@@ -182,7 +182,8 @@ class LintContext:
         memo = self._token_memo  # values repeat across a tree's files (``${oc.env:X}``)
         if value in memo:
             return memo[value]
-        if not self._extra_tokens and _ANY_TOKEN.search(value) is None:
+        if not self._extra_tokens and (TOKEN_HINT.search(value) is None
+                                       or _ANY_TOKEN.search(value) is None):
             found = None  # no built-in format anywhere in the value
         else:
             found = self.policy.find_token(value)
