@@ -141,7 +141,8 @@ class Memo(dict[str, bool]):
         tree repeats its names file after file), a decision for each new one."""
         if not names.isdisjoint(self.yes):
             return True
-        return any(self[name] for name in names - self.no)
+        new = names - self.no
+        return bool(new) and any(self[name] for name in new)
 
 
 @dataclass(frozen=True)
