@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Callable, Iterator
+from functools import lru_cache
 from itertools import chain
 
 from trackcheck.detect.keys import is_secret_list_key, is_uri_key, uri_key_ends
@@ -29,9 +30,14 @@ def _joined_as_resolved(m: re.Match[str]) -> str:
     if len(args) == 1:
         return m.group(0)
     return "" if args[1].strip().strip("'\"") == "" else " "
+
+
 # one search for "any built-in token format here?": most values hold none, and then the formats
-# need not be tried one by one (an alternation matches wherever one of its branches does)
-_ANY_TOKEN = re.compile("|".join(f"(?:{rx.pattern})" for _, rx in KNOWN_TOKENS))
+# need not be tried one by one (an alternation matches wherever one of its branches does);
+# compiled when a value first holds a hint of one (``TOKEN_HINT``), not in every start-up (~2 ms)
+@lru_cache(maxsize=1)
+def _any_token() -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{rx.pattern})" for _, rx in KNOWN_TOKENS))
 
 
 def deploy_shape(doc: Document) -> bool:
@@ -183,7 +189,7 @@ class LintContext:
         if value in memo:
             return memo[value]
         if not self._extra_tokens and (TOKEN_HINT.search(value) is None
-                                       or _ANY_TOKEN.search(value) is None):
+                                       or _any_token().search(value) is None):
             found = None  # no built-in format anywhere in the value
         else:
             found = self.policy.find_token(value)

@@ -13,19 +13,16 @@ from __future__ import annotations
 
 import codecs
 import os
-import re
 import stat
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
+from trackcheck.detect.tokens import TOKEN_HINT
 from trackcheck.lint.document import Document, Node
 
 WINDOW, OVERLAP = 4096, 512  # a line this long is read in windows overlapping by this much
 _CHUNK = 1 << 20  # bytes read at a time from a file
 _PART = 2048  # windows handed to the rules at a time (at most a chunk's worth of text)
-# where a known token can start (the built-in formats); with a team's own patterns every line
-_TOKEN_HINT = re.compile(r"dapi|hf_|gh[pousr]_|github_pat_|glpat-|xox|sk-|AKIA|ASIA|ABIA|ACCA"
-                         r"|AIza|AccountKey=|BEGIN|eyJ|[Bb]earer|hooks\.slack")
 
 
 class Unparsed:
@@ -98,7 +95,9 @@ def open_regular(path: Path) -> int | None:
 
 
 def _candidate(text: str) -> bool:
-    return "@" in text or _TOKEN_HINT.search(text) is not None
+    # a credential URI, or a known token (the built-in formats; with a team's own patterns,
+    # every line is read)
+    return "@" in text or TOKEN_HINT.search(text) is not None
 
 
 def windows(chunks: Iterable[str],
