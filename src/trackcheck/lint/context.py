@@ -18,7 +18,6 @@ from trackcheck.rule import Hit
 # a compose ``environment:`` list item: ``KEY=value`` (``KEY`` alone passes the host's value on)
 _ENV_ITEM = re.compile(r"(?P<name>[A-Za-z_][A-Za-z0-9_.\-]*)=(?P<value>.*)", re.S)
 _ENV_LISTS = frozenset({"env", "environment"})
-_MEMO_MAX = MEMO_MAX
 # a plain ``${oc.env:VAR}`` / ``${oc.env:VAR,default}`` (no nesting): bounded, linear
 _ENV_CALL = re.compile(r"\$\{\s*oc\.env\s*:([^{}$]*)\}")
 
@@ -141,7 +140,7 @@ class LintContext:
         found = self._uri_memo.get(tail)
         if found is None:
             found = is_uri_key(tail, self._uri_keys)
-            if len(self._uri_memo) < _MEMO_MAX:
+            if len(self._uri_memo) < MEMO_MAX:
                 self._uri_memo[tail] = found
         return found
 
@@ -193,7 +192,7 @@ class LintContext:
             found = None  # no built-in format anywhere in the value
         else:
             found = self.policy.find_token(value)
-        if len(memo) < _MEMO_MAX and len(value) <= 512:  # short values repeat; long ones
+        if len(memo) < MEMO_MAX and len(value) <= 512:  # short values repeat; long ones
             memo[value] = found                              # would only hold memory
         return found
 
@@ -270,7 +269,7 @@ class LintContext:
         found = self._outside.get(value)
         if found is None:
             found = _outside_env_defaults(value, doc.interpolation(node))
-            if len(self._outside) < _MEMO_MAX and len(value) <= 512:
+            if len(self._outside) < MEMO_MAX and len(value) <= 512:
                 self._outside[value] = found
         return found
 
