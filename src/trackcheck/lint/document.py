@@ -628,6 +628,7 @@ def _walk_plain(doc: Document, root: yaml.Node, prefix: str, max_depth: int,
             else:
                 f = k
             km = k_.start_mark
+            key_line = km.line + 1
             if type(v) is scalar:
                 mark = v.start_mark
                 if deep:
@@ -637,17 +638,17 @@ def _walk_plain(doc: Document, root: yaml.Node, prefix: str, max_depth: int,
                     raise _Budget(_OVER_BUDGET, mark.line + 1)
                 tag = tags.get(v.tag, v.tag)
                 child = Node("scalar", k, f, kname, mark.line + 1, mark.column + 1,
-                             km.line + 1, km.column + 1, v.value, tag, v.style)
+                             key_line, km.column + 1, v.value, tag, v.style)
                 append(child)
                 scalars(child)
                 if tag == "str":
                     strings(child)
             else:
-                child = walk(v, k, f, kname, km.line + 1, km.column + 1, depth)
+                child = walk(v, k, f, kname, key_line, km.column + 1, depth)
             if kname in seen:
                 duplicates.append((child, seen[kname]))
             else:
-                seen[kname] = child.key_line or child.line
+                seen[kname] = key_line  # a mapping's items always have their key's line
             children.append(child)
         return node
 
