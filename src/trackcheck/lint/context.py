@@ -96,6 +96,7 @@ class LintContext:
                              frozenset(policy.secret_key_names), frozenset(policy.not_secret_keys))
         self._list_memo = Memo(lambda name: is_secret_list_key(name, *self._secret_sets))
         self._env: tuple[Document, list[Node]] | None = None
+        self._block_lists: tuple[Document, int, tuple[list[Node], list[Node]]] | None = None
         self._memos: dict[str, Memo] = {}
         blocks = policy.run_tags.blocks
         self._tag_blocks = (frozenset(blocks), tuple("." + b for b in blocks))
@@ -203,20 +204,30 @@ class LintContext:
             return self.policy.root_of(path) is not None
         return any(fnmatch.fnmatch(path, pat) for pat in self.policy.training_paths)
 
-    def run_tag_block(self, node: Node) -> bool:
-        """A mapping that holds run tags (``mlflow.tags`` by default, package-qualified)."""
-        names, ends = self._tag_blocks
-        return node.kind == "mapping" and (node.full_key in names or node.full_key.endswith(ends))
-
     def mlflow_blocks(self, doc: Document) -> Iterator[Node]:
         """Mappings of the mlflow config group in Hydra config: the root of a
         ``config/mlflow/*.yaml`` option (package ``mlflow``) and any ``mlflow:`` block elsewhere."""
-        if not doc.hydra:
-            return
-        g = self.policy.mlflow.group
-        for n in doc.mappings():
-            if n.full_key == g or n.full_key.endswith("." + g):
-                yield n
+        return iter(self._blocks(doc)[0])
+
+    def tag_blocks(self, doc: Document) -> Iterator[Node]:
+        """Every mapping of a Hydra config that holds run tags (policy ``run_tags.blocks``)."""
+        return iter(self._blocks(doc)[1])
+
+    def _blocks(self, doc: Document) -> tuple[list[Node], list[Node]]:
+        # seven rules read these: the mappings are looked through once per document
+        cached = self._block_lists
+        if cached is not None and cached[0] is doc and cached[1] == len(doc.nodes):
+            return cached[2]
+        found: tuple[list[Node], list[Node]] = ([], [])
+        if doc.hydra:
+            g = self.policy.mlflow.group
+            dot_g = "." + g
+            names, ends = self._tag_blocks
+            mappings = list(doc.mappings())
+            found = ([n for n in mappings if n.full_key == g or n.full_key.endswith(dot_g)],
+                     [n for n in mappings if n.full_key in names or n.full_key.endswith(ends)])
+        self._block_lists = (doc, len(doc.nodes), found)
+        return found
 
     def naming_mismatches(self, doc: Document, key: str, allowed: list[str]) -> Iterator[Node]:
         """The ``key`` values of the mlflow blocks that are not written as one of ``allowed``

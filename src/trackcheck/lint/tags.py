@@ -16,11 +16,7 @@ _TRUE = ("true", "yes", "on")
 
 def tag_blocks(doc: Document, ctx: LintContext) -> Iterator[Node]:
     """Every mapping of a Hydra config that holds run tags (policy ``run_tags.blocks``)."""
-    if not doc.hydra:
-        return
-    for node in doc.mappings():
-        if ctx.run_tag_block(node):
-            yield node
+    return ctx.tag_blocks(doc)
 
 
 def mlflow_tag(name: str) -> bool:
