@@ -104,6 +104,8 @@ def _ignore_advice(run: str, saved: str) -> str:
 
 def _runtime(doc: Document) -> Node | None:
     """``hydra.runtime`` holding ``output_dir`` or ``cwd``: only a saved ``hydra.yaml`` has it."""
+    if "runtime" not in doc.names():
+        return None  # most files: no key of that name
     root = doc.roots[0] if doc.roots and doc.roots[0].kind == "mapping" else None
     hydra = root.child("hydra") if root else None
     runtime = hydra.child("runtime") if hydra and hydra.kind == "mapping" else None

@@ -57,6 +57,9 @@ _RUN_ID = re.compile(r"[0-9a-f]{32}")  # MLflow names a run's folder by its uuid
 
 def _meta(doc: Document) -> tuple[str, str, str] | None:
     """(what, experiment id, run id) of an MLflow experiment or run ``meta.yaml``."""
+    names = doc.names()
+    if "experiment_id" not in names or "lifecycle_stage" not in names:
+        return None  # most files: not those keys anywhere
     root = doc.roots[0] if doc.roots and doc.roots[0].kind == "mapping" else None
     keys = {c.name: c.value for c in root.children if c.is_scalar} if root else {}
     if "experiment_id" not in keys or "lifecycle_stage" not in keys:
