@@ -388,3 +388,12 @@ def test_a_memo_answers_any_of_a_documents_names_deciding_each_name_once() -> No
     assert not memo.any_of(frozenset())
     assert sorted(asked) == ["a", "b", "tracking_uri"]
     assert memo == {"a": False, "b": False, "tracking_uri": True}
+
+
+def test_a_document_may_hold_a_literal_its_text_shows_or_an_escape_can_write() -> None:
+    plain = build("config/x.yaml", "hydra", "uri: models:/m@prod\n")
+    assert plain.may_hold(":/") and not plain.may_hold("oc.env")
+    escaped = build("config/x.yaml", "hydra", 'uri: "models:\\x2fm@prod"\n')
+    assert escaped.nodes[1].value == "models:/m@prod" and escaped.may_hold(":/")
+    folded = build("config/x.yaml", "hydra", "uri: >\n  models:\n  /m\n")
+    assert folded.nodes[1].value == "models: /m\n"  # folding joins with a space: no ":/"

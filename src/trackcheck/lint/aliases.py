@@ -82,7 +82,7 @@ def _find_sites(doc: Document, ctx: LintContext) -> Iterator[AliasSite]:
     names = doc.names()
     keys = not names.isdisjoint(ALIAS_KEYS)  # an alias key: in a mapping, under its name
     # a URI needs ``:/`` in the text (or an escape that writes it); an intent needs its name
-    scalars = ":/" in doc.text or "\\" in doc.text or INTENT_KEY in names
+    scalars = doc.may_hold(":/") or INTENT_KEY in names
     if not scalars and not keys:
         return  # most files: nothing to read
     named = keys and not names.isdisjoint(MODEL_NAME_KEYS)  # a mapping may name its model

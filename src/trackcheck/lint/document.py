@@ -214,6 +214,12 @@ class Document:
             self._names = (len(self.nodes), frozenset(names))
         return self._names[1]
 
+    def may_hold(self, literal: str) -> bool:
+        """Whether some value of the document can contain ``literal`` (no whitespace in it): its
+        text does, or holds a backslash (a double-quoted escape can write any character; folding
+        only ever joins lines with a space). False lets a rule skip every string at once."""
+        return literal in self.text or "\\" in self.text
+
     def scalars(self) -> Iterator[Node]:
         return iter(self._by_kind()["scalar"])
 

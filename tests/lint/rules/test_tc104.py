@@ -34,6 +34,8 @@ FAIL = [
     "cmd: |\n  login --token ${oc.env:DATABRICKS_TOKEN,abc123}\n",
     f"hub:\n  - ${{oc.env:HUB,{HF}}}\n",
     "svc: {token: '${oc.env:SVC_TOKEN,abc123}'}\n",
+    # written with escapes: the text never shows "oc.env", the value does
+    'db:\n  password: "${\\x6fc.env:DB_PW,hunter2}"\n',
 ]
 PASS = [
     "mlflow:\n  tracking_uri: ${oc.env:MLFLOW_TRACKING_URI}\n",

@@ -64,7 +64,7 @@ def _leak(default: str, var: str, node: Node, ctx: LintContext) -> tuple[str, bo
 
 
 def check(doc: Document, ctx: LintContext) -> Iterator[Hit]:
-    if not doc.hydra:
+    if not doc.hydra or not doc.may_hold("oc.env"):
         return
     for node in doc.strings():
         if "oc.env" not in node.value or "," not in node.value:

@@ -61,7 +61,7 @@ def _problem(uri: str, deploy: bool, stage_to_alias: dict[str, str]) -> tuple[st
 
 
 def check(doc: Document, ctx: LintContext) -> Iterator[Hit]:
-    if not doc.hydra:
+    if not doc.hydra or not doc.may_hold(":/"):
         return
     for node in doc.strings():
         if ":/" not in node.value:  # no models:/ or runs:/ URI: most strings
