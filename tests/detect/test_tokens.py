@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from trackcheck.detect.tokens import KNOWN_TOKENS, TOKEN_HINT, find_token
+from trackcheck.detect.tokens import KNOWN_TOKENS, TOKEN_HINT, TOKEN_KEYWORDS, find_token
 
 # fake tokens in each provider's published shape; split so that no scanner mistakes this file
 DAPI = "dapi" + "a4c123b1612dd272d1371c17149d4395"
@@ -147,11 +147,17 @@ def test_blocks_in_a_row_are_found_apart() -> None:
 @pytest.mark.parametrize(("name", "rx"), KNOWN_TOKENS, ids=[n for n, _ in KNOWN_TOKENS])
 @given(data=st.data())
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-def test_every_token_holds_a_hint(name: str, rx: re.Pattern[str], data: st.DataObject) -> None:
+def test_every_token_holds_a_word_of_its_format(name: str, rx: re.Pattern[str],
+                                                 data: st.DataObject) -> None:
     value = data.draw(st.from_regex(rx))
     match = rx.search(value)
     assert match is not None
+    assert any(w in match.group(0) for w in TOKEN_KEYWORDS[name]), (name, value)
     assert TOKEN_HINT.search(match.group(0)) is not None, (name, value)
+
+
+def test_every_format_has_its_words() -> None:
+    assert set(TOKEN_KEYWORDS) == {name for name, _ in KNOWN_TOKENS}
 
 
 @pytest.mark.parametrize(("value", "name", "text"), TOKENS)

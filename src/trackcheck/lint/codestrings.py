@@ -18,7 +18,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from trackcheck.detect.keys import is_stand_in, key_words
-from trackcheck.detect.tokens import KNOWN_TOKENS
+from trackcheck.detect.tokens import KNOWN_TOKENS, TOKEN_KEYWORDS
 from trackcheck.detect.uris import credential_in_uri
 from trackcheck.lint import commandlines, pysource
 from trackcheck.lint.document import CODE_STRING_KINDS, Document
@@ -37,25 +37,8 @@ _EXAMPLE_PASSWORDS = frozenset({"password", "passwd", "pass", "pwd", "secret", "
 # ``password =``, ``api_key:``, ``"password":``, ``d["secret"] =``, ``"DB_PASSWORD",``
 # (bounded: linear time)
 _GIVEN = r"(?=[\w\-]{0,32}+['\"]?\]?[ \t]*[:=,])"
-# text every match of a built-in token format holds (as gitleaks' rule keywords): a pattern is
-# run over a whole file only when one of them is in it; a pattern not listed always runs
-_KEYWORDS = {
-    "AWS access key id": ("AKIA", "ASIA", "ABIA", "ACCA"),
-    "Databricks personal access token": ("dapi",),
-    "GitHub token": ("ghp_", "gho_", "ghu_", "ghs_", "ghr_"),
-    "GitHub fine-grained token": ("github_pat_",),
-    "GitLab token": ("glpat-",),
-    "Slack token": ("xox",),
-    "Slack webhook": ("hooks.slack.com",),
-    "Hugging Face token": ("hf_",),
-    "Anthropic API key": ("sk-ant-",),
-    "OpenAI API key": ("sk-",),
-    "Google API key": ("AIza",),
-    "Azure storage account key": ("AccountKey=",),
-    "private key block": ("PRIVATE KEY",),
-    "JSON web token": ("eyJ",),
-    "bearer token": ("earer",),
-}
+# a built-in format is run over a whole file only when one of its words (``TOKEN_KEYWORDS``, as
+# gitleaks' rule keywords) is in it; a team's own pattern always runs
 _BUILT_IN = frozenset(rx.pattern for _, rx in KNOWN_TOKENS)  # a team's pattern has no keywords
 # a dict key that names a value (``"api_key"``, ``"X-Api-Key"``); a phrase is a label
 _KEY_NAME = re.compile(r"[A-Za-z_][\w.\-]*")
@@ -265,7 +248,7 @@ def token_matches(text: str, policy: Policy) -> list[tuple[int, str, str]]:
     taken: list[tuple[int, int]] = []
     found = []
     for name, rx in (*KNOWN_TOKENS, *policy.extra_token_patterns()):
-        keywords = _KEYWORDS.get(name) if rx.pattern in _BUILT_IN else None
+        keywords = TOKEN_KEYWORDS.get(name) if rx.pattern in _BUILT_IN else None
         if keywords is not None and not any(k in text for k in keywords):
             continue
         for m in rx.finditer(text):
