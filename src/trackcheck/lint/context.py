@@ -223,7 +223,7 @@ class LintContext:
             g = self.policy.mlflow.group
             dot_g = "." + g
             names, ends = self._tag_blocks
-            mappings = list(doc.mappings())
+            mappings = doc._by_kind()["mapping"]
             found = ([n for n in mappings if n.full_key == g or n.full_key.endswith(dot_g)],
                      [n for n in mappings if n.full_key in names or n.full_key.endswith(ends)])
         self._block_lists = (doc, len(doc.nodes), found)

@@ -1,22 +1,18 @@
-"""Run-tag blocks of a Hydra config, their literal values, and which blocks must be complete.
+"""Run-tag blocks of a Hydra config (found by ``LintContext.tag_blocks``): their literal values,
+and which blocks must be complete.
 
 Shared by TC120 (unknown key), TC121 (missing keys) and TC122 (bad value).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 from trackcheck.lint.context import LintContext
 from trackcheck.lint.document import Document, Node, package_of
 
 # booleans as PyYAML and OmegaConf read them (YAML 1.1: yes/no/on/off too)
 _TRUE = ("true", "yes", "on")
-
-
-def tag_blocks(doc: Document, ctx: LintContext) -> Iterator[Node]:
-    """Every mapping of a Hydra config that holds run tags (policy ``run_tags.blocks``)."""
-    return ctx.tag_blocks(doc)
 
 
 def mlflow_tag(name: str) -> bool:

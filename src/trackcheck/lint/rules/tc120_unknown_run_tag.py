@@ -43,13 +43,13 @@ from collections.abc import Iterator
 from trackcheck.findings import Severity
 from trackcheck.lint.context import LintContext
 from trackcheck.lint.document import Document
-from trackcheck.lint.tags import did_you_mean, mlflow_tag, shown, tag_blocks
+from trackcheck.lint.tags import did_you_mean, mlflow_tag, shown
 from trackcheck.rule import Hit, Rule
 
 
 def check(doc: Document, ctx: LintContext) -> Iterator[Hit]:
     allowed = ctx.policy.run_tags.allowed
-    for block in tag_blocks(doc, ctx):
+    for block in ctx.tag_blocks(doc):
         for tag in block.children:
             if tag.name in allowed or mlflow_tag(tag.name):
                 continue

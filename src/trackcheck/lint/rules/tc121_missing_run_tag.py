@@ -40,13 +40,13 @@ from collections.abc import Iterator
 from trackcheck.findings import Severity
 from trackcheck.lint.context import LintContext
 from trackcheck.lint.document import Document
-from trackcheck.lint.tags import base_option_block, tag_blocks
+from trackcheck.lint.tags import base_option_block
 from trackcheck.rule import Hit, Rule
 
 
 def check(doc: Document, ctx: LintContext) -> Iterator[Hit]:
     required = ctx.policy.run_tags.required
-    for block in tag_blocks(doc, ctx):
+    for block in ctx.tag_blocks(doc):
         if not base_option_block(doc, ctx, block):
             continue
         present = {tag.name for tag in block.children}

@@ -46,13 +46,13 @@ from trackcheck.findings import Severity
 from trackcheck.lint.aliases import INTENT_KEY, AliasSite, owner
 from trackcheck.lint.context import LintContext
 from trackcheck.lint.document import Document
-from trackcheck.lint.tags import literal, shown, tag_blocks, typed
+from trackcheck.lint.tags import literal, shown, typed
 from trackcheck.rule import Hit, Rule
 
 
 def check(doc: Document, ctx: LintContext) -> Iterator[Hit]:
     values = ctx.policy.run_tags.values
-    for block in tag_blocks(doc, ctx):
+    for block in ctx.tag_blocks(doc):
         for tag in block.children:
             allowed = values.get(tag.name)
             if allowed is None:
